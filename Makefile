@@ -1,0 +1,37 @@
+# Two entry points for a fresh machine:  `make run` (install + main job)  and  `make test` (install + tests).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup run train-seed train-cnn test lint format clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# constraints.txt pins torch==2.13.0 (CPU build): see the comment in that file.
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+## The main job: the seed MLP (original contract), then the CNN; each tests its best checkpoint.
+run: train-seed train-cnn
+
+train-seed: setup
+	$(BIN)/python lightning_practice.py
+
+train-cnn: setup
+	$(BIN)/signmnist fit --config configs/cnn.yaml
+
+## All tests, the slow end-to-end ones included.
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+clean:
+	rm -rf checkpoints logs lightning_logs .pytest_cache

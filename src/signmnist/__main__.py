@@ -1,0 +1,3 @@
+from signmnist.cli import main
+
+main()

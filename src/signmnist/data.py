@@ -1,0 +1,191 @@
+"""The LightningDataModule: in-memory tensors, a seeded stratified validation split, batch loaders."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+
+from signmnist.datafile import Split, load_splits
+from signmnist.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+Batch = tuple[torch.Tensor, torch.Tensor]  # images (B, 1, 28, 28) uint8, labels (B,) int64
+
+
+class BatchLoader:
+    """Yields whole batches by tensor indexing: no per-sample Python work, no worker processes.
+
+    Under DDP each rank gets a disjoint, equally long shard of the same epoch permutation.
+    """
+
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        batch_size: int,
+        shuffle: bool = False,
+        seed: int = 0,
+        epoch_fn: Callable[[], int] = lambda: 0,
+        rank: int = 0,
+        world_size: int = 1,
+    ) -> None:
+        self.images, self.labels = images, labels
+        self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
+        self.epoch_fn, self.rank, self.world_size = epoch_fn, rank, world_size
+
+    def _shard_size(self) -> int:
+        n = len(self.labels)
+        # Training drops the remainder so ranks stay in step; evaluation pads by wrapping around.
+        return n // self.world_size if self.shuffle else math.ceil(n / self.world_size)
+
+    def __len__(self) -> int:
+        return math.ceil(self._shard_size() / self.batch_size)
+
+    def _indices(self) -> torch.Tensor | None:
+        n = len(self.labels)
+        if self.shuffle:
+            # Same permutation on every rank for a given epoch, so resumed runs replay it exactly.
+            g = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch_fn())
+            order = torch.randperm(n, generator=g)
+        elif self.world_size == 1:
+            return None  # contiguous slices, no gather needed
+        else:
+            order = torch.arange(n)
+        size = self._shard_size()
+        if len(order) < size * self.world_size:
+            order = torch.cat([order, order[: size * self.world_size - len(order)]])
+        return order[self.rank : size * self.world_size : self.world_size]
+
+    def __iter__(self) -> Iterator[Batch]:
+        idx = self._indices()
+        total = len(self.labels) if idx is None else len(idx)
+        for start in range(0, total, self.batch_size):
+            if idx is None:
+                sl = slice(start, start + self.batch_size)
+                yield self.images[sl], self.labels[sl]
+            else:
+                b = idx[start : start + self.batch_size]
+                yield self.images[b], self.labels[b]
+
+
+def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded split of row indices into (train, val), keeping each class's share.
+
+    Args:
+        labels: (N,) class of each row.
+        fraction: Share of each class that goes to validation.
+        seed: Seed of the permutation; the same seed always gives the same split.
+
+    Returns:
+        Sorted train indices and sorted val indices; disjoint, together all rows.
+    """
+    rng = np.random.default_rng(seed)
+    val = []
+    for c in np.unique(labels):
+        rows = np.flatnonzero(labels == c)
+        k = round(len(rows) * fraction)
+        val.append(rng.permutation(rows)[:k])
+    val_idx = np.sort(np.concatenate(val))
+    train_idx = np.setdiff1d(np.arange(len(labels)), val_idx)
+    return train_idx, val_idx
+
+
+def _to_tensors(split: Split, rows: np.ndarray | None = None) -> Batch:
+    images, labels = split.images, split.labels
+    if rows is not None:
+        images, labels = images[rows], labels[rows]
+    # (N, 28, 28) uint8 -> (N, 1, 28, 28) uint8; kept as bytes until the model step scales them.
+    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
+
+
+class SignMNISTDataModule(L.LightningDataModule):
+    """Sign Language MNIST from CSV files, held in memory as uint8 tensors.
+
+    Validation is a seeded stratified split of the train file. The train file was made by
+    augmenting about 1,700 photos, so near-duplicates of validation images sit in the train
+    part: validation accuracy is optimistic. Only the official test file measures
+    generalisation, and it is used for `test` and `predict` only, never to pick checkpoints.
+
+    Args:
+        train_path: Train CSV (plain or .gz).
+        test_path: Official test CSV (plain or .gz).
+        val_fraction: Share of the train file held out for validation, in (0, 1).
+        split_seed: Seed of the validation split.
+        batch_size: Training batch size.
+        eval_batch_size: Batch size for validation, test and prediction.
+        use_cache: Cache parsed arrays (keyed by path, size and mtime).
+    """
+
+    def __init__(
+        self,
+        train_path: Path | str = "data/sign_mnist_train.csv.gz",
+        test_path: Path | str = "data/sign_mnist_test.csv.gz",
+        val_fraction: float = 0.1,
+        split_seed: int = 42,
+        batch_size: int = 128,
+        eval_batch_size: int = 1024,
+        use_cache: bool = True,
+    ) -> None:
+        super().__init__()
+        if not 0.0 < val_fraction < 1.0:
+            raise ConfigError(f"data.val_fraction: expected a number in (0, 1), got {val_fraction}")
+        if batch_size < 1 or eval_batch_size < 1:
+            raise ConfigError(f"data.batch_size: expected >= 1, got {min(batch_size, eval_batch_size)}")
+        self.save_hyperparameters()
+        self.train_path, self.test_path = Path(train_path), Path(test_path)
+        self.train_set: Batch | None = None
+        self.val_set: Batch | None = None
+        self.test_set: Batch | None = None
+
+    def _load_train(self) -> None:
+        (split,), seconds = load_splits(self.train_path, use_cache=self.hparams.use_cache)
+        train_idx, val_idx = stratified_split(split.labels, self.hparams.val_fraction, self.hparams.split_seed)
+        if len(train_idx) == 0 or len(val_idx) == 0:
+            raise ConfigError(
+                f"data.val_fraction={self.hparams.val_fraction} leaves an empty split of {len(split)} rows"
+            )
+        self.train_set, self.val_set = _to_tensors(split, train_idx), _to_tensors(split, val_idx)
+        log.info("loaded %s: %d train + %d val rows in %.3f s", split.path, len(train_idx), len(val_idx), seconds)
+
+    def _load_test(self) -> None:
+        (split,), seconds = load_splits(self.test_path, use_cache=self.hparams.use_cache)
+        self.test_set = _to_tensors(split)
+        log.info("loaded %s: %d test rows in %.3f s", split.path, len(split), seconds)
+
+    def setup(self, stage: str) -> None:
+        """Load the files the stage needs (once; later calls reuse the tensors)."""
+        if stage in ("fit", "validate") and self.train_set is None:
+            self._load_train()
+        if stage in ("test", "predict") and self.test_set is None:
+            self._load_test()
+
+    def _loader(self, data: Batch, batch_size: int, shuffle: bool) -> BatchLoader:
+        trainer = self.trainer
+        return BatchLoader(
+            *data,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=self.hparams.split_seed,
+            epoch_fn=lambda: trainer.current_epoch if trainer else 0,
+            rank=trainer.global_rank if trainer else 0,
+            world_size=trainer.world_size if trainer else 1,
+        )
+
+    def train_dataloader(self) -> BatchLoader:
+        return self._loader(self.train_set, self.hparams.batch_size, shuffle=True)
+
+    def val_dataloader(self) -> BatchLoader:
+        return self._loader(self.val_set, self.hparams.eval_batch_size, shuffle=False)
+
+    def test_dataloader(self) -> BatchLoader:
+        return self._loader(self.test_set, self.hparams.eval_batch_size, shuffle=False)
+
+    def predict_dataloader(self) -> BatchLoader:
+        return self.test_dataloader()

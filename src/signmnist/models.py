@@ -1,0 +1,69 @@
+"""Plain `nn.Module` networks. Each takes standardised images (B, 1, 28, 28) and returns logits (B, 25)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from signmnist.preprocess import IMAGE_SIZE, NUM_CLASSES
+
+
+class MLP(nn.Module):
+    """The seed network of the original study project, kept exactly: 784-128-64-25, ReLU, Dropout."""
+
+    def __init__(self, dropout: float = 0.2, num_classes: int = NUM_CLASSES) -> None:
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(IMAGE_SIZE * IMAGE_SIZE, 128),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(128, 64),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(64, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)  # (B, 1, 28, 28) -> (B, 25)
+
+
+def _conv_block(cin: int, cout: int) -> nn.Sequential:
+    # BatchNorm makes the short, high-LR schedule stable; pooling halves the side each block.
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+    )
+
+
+class CNN(nn.Module):
+    """A small VGG-style network: three conv blocks (28 -> 14 -> 7 -> 3) and a linear head.
+
+    Args:
+        width: Channels of the first block; the next blocks have 2x and 4x.
+        dropout: Dropout before the linear head.
+        num_classes: Number of output logits.
+    """
+
+    def __init__(self, width: int = 16, dropout: float = 0.2, num_classes: int = NUM_CLASSES) -> None:
+        super().__init__()
+        w = width
+        self.features = nn.Sequential(_conv_block(1, w), _conv_block(w, 2 * w), _conv_block(2 * w, 4 * w))
+        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(4 * w * 3 * 3, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))  # (B, 1, 28, 28) -> (B, 4w, 3, 3) -> (B, 25)
+
+
+ARCHS: dict[str, type[nn.Module]] = {"mlp": MLP, "cnn": CNN}
+
+
+def build_model(arch: str, width: int, dropout: float) -> nn.Module:
+    """Build a network by name ('mlp' ignores `width`)."""
+    if arch == "mlp":
+        return MLP(dropout=dropout)
+    if arch == "cnn":
+        return CNN(width=width, dropout=dropout)
+    raise ValueError(f"unknown arch {arch!r}; expected one of {sorted(ARCHS)}")

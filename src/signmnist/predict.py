@@ -1,0 +1,38 @@
+"""Predictions that a person reads: letters with probabilities."""
+
+from __future__ import annotations
+
+import torch
+
+from signmnist.data import SignMNISTDataModule
+from signmnist.preprocess import letter
+from signmnist.system import SignMNISTSystem
+
+
+@torch.inference_mode()
+def predict_probabilities(system: SignMNISTSystem, images: torch.Tensor) -> torch.Tensor:
+    """uint8 images (B, 1, 28, 28) -> class probabilities (B, 25), in eval mode."""
+    was_training = system.training
+    system.eval()
+    try:
+        return system(images.to(system.device)).softmax(dim=-1).cpu()
+    finally:
+        system.train(was_training)
+
+
+def format_probabilities(probs: torch.Tensor) -> str:
+    """Render 25 probabilities as 'A 0.0012  B 0.9811 ...', five letters a line."""
+    cells = [f"{letter(i)} {p:.4f}" for i, p in enumerate(probs.tolist())]
+    return "\n".join("  " + "   ".join(cells[i : i + 5]) for i in range(0, len(cells), 5))
+
+
+def print_first_test_prediction(system: SignMNISTSystem, datamodule: SignMNISTDataModule) -> None:
+    """Print the predicted class of the first official test row, its letter and all 25 probabilities."""
+    datamodule.setup("test")
+    images, labels = datamodule.test_set
+    probs = predict_probabilities(system, images[:1])[0]  # (25,)
+    pred = int(probs.argmax())
+    truth = int(labels[0])
+    print(f"\nFirst test sample: predicted class {pred} ({letter(pred)}), p={probs[pred]:.4f}", end="")
+    print(f"; true class {truth} ({letter(truth)})")
+    print(format_probabilities(probs))

@@ -1,0 +1,71 @@
+"""Shared fixtures: tiny, valid Sign Language MNIST CSVs written into tmp_path."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from signmnist.datafile import HEADER
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = [c for c in range(25) if c != 9]
+
+
+def make_rows(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """n rows covering every label; each class has its own bright square so a model can learn it."""
+    rng = np.random.default_rng(seed)
+    labels = np.array([LABELS[i % len(LABELS)] for i in range(n)], dtype=np.int64)
+    images = rng.integers(0, 80, size=(n, 28, 28))
+    for i, c in enumerate(labels):
+        r, col = divmod(LABELS.index(c), 5)
+        images[i, r * 5 : r * 5 + 5, col * 5 : col * 5 + 5] = 250
+    return labels, images.reshape(n, 784)
+
+
+def write_csv(path: Path, labels, pixels, newline: str = "\n", gz: bool = False, header: str = HEADER) -> Path:
+    lines = [header] + [",".join(map(str, [lab, *row])) for lab, row in zip(labels, pixels, strict=False)]
+    data = (newline.join(lines) + newline).encode()
+    if gz:
+        data = gzip.compress(data)
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own empty data cache."""
+    monkeypatch.setenv("SIGNMNIST_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def tiny_data(tmp_path) -> tuple[Path, Path]:
+    """(train, test) CSV paths: 240 train rows (gzipped, CRLF like Kaggle's) and 96 test rows (plain, LF)."""
+    train = write_csv(tmp_path / "train.csv.gz", *make_rows(240, seed=1), newline="\r\n", gz=True)
+    test = write_csv(tmp_path / "test.csv", *make_rows(96, seed=2))
+    return train, test
+
+
+def tiny_args(train: Path, test: Path, out: Path) -> list[str]:
+    """Flags that shrink configs/*.yaml to the tiny data and tmp_path outputs."""
+    return [
+        f"--data.train_path={train}",
+        f"--data.test_path={test}",
+        "--data.batch_size=32",
+        f"--checkpoint.dirpath={out / 'ckpt'}",
+        f"--trainer.logger.init_args.save_dir={out / 'logs'}",
+        "--trainer.enable_progress_bar=false",
+        "--trainer.enable_model_summary=false",
+    ]
+
+
+def run_cmd(*args: str, cwd: Path = ROOT, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run a command with this interpreter's scripts first on PATH; capture text output."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)

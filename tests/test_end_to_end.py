@@ -1,0 +1,45 @@
+"""Full runs on the bundled dataset: the seed script and the CNN reaching its accuracy target."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cmd
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def workdir(tmp_path) -> Path:
+    """A scratch working directory that sees the bundled data, so runs do not write into the repo."""
+    (tmp_path / "data").symlink_to(ROOT / "data")
+    return tmp_path
+
+
+def _metric(name: str, text: str) -> float:
+    return float(re.search(rf"{name}\s+([0-9.]+)", text).group(1))
+
+
+def test_seed_script_trains_tests_and_prints_first_prediction(workdir):
+    proc = run_cmd("python", str(ROOT / "lightning_practice.py"), cwd=workdir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert (workdir / "checkpoints/mlp/best.ckpt").is_file()
+    assert "`max_epochs=10` reached" in proc.stderr
+    # The seed MLP generalises far worse than it validates (leaky split): expect roughly 0.75-0.80 on test.
+    assert 0.6 < _metric("test acc", out) < 0.95
+    assert re.search(r"First test sample: predicted class \d+ \([A-Y]\)", out)
+    probs = re.findall(r"\b[A-Y] (\d\.\d{4})\b", out.split("First test sample")[1])
+    assert len(probs) == 25 and abs(sum(map(float, probs)) - 1) < 0.01
+
+
+def test_cnn_config_reaches_99_8_percent_on_the_official_test_set(workdir):
+    fit = run_cmd("signmnist", "fit", "--config", str(ROOT / "configs/cnn.yaml"), cwd=workdir)
+    assert fit.returncode == 0, fit.stderr[-3000:]
+    best = workdir / "checkpoints/cnn/best.ckpt"
+    test = run_cmd("signmnist", "test", "--config", str(ROOT / "configs/cnn.yaml"), f"--ckpt_path={best}", cwd=workdir)
+    assert test.returncode == 0, test.stderr[-3000:]
+    acc = float(re.search(r"Official test set: acc ([0-9.]+)", test.stdout).group(1))
+    assert acc >= 0.998
+    assert _metric("test acc", fit.stdout) == pytest.approx(acc, abs=1e-4)
