@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run train-seed train-cnn test lint format clean
+.PHONY: setup run train-seed train-cnn test bench lint format clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ train-cnn: setup
 ## All tests, the slow end-to-end ones included.
 test: setup
 	$(BIN)/python -m pytest
+
+## Speed against references measured in the same run; writes benchmarks/results.md (about 5 minutes).
+bench: setup
+	$(BIN)/signmnist bench --out benchmarks/results.md
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

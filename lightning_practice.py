@@ -9,7 +9,8 @@ Training uses configs/mlp.yaml; the best checkpoint (by validation accuracy) is 
 import argparse
 from pathlib import Path
 
-from signmnist.cli import cli_main, run_guarded
+from signmnist.cli import cli_main
+from signmnist.commands import run_guarded
 from signmnist.predict import print_first_test_prediction
 
 CONFIG = Path(__file__).resolve().parent / "configs" / "mlp.yaml"

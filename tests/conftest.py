@@ -69,3 +69,22 @@ def run_cmd(*args: str, cwd: Path = ROOT, timeout: int = 600) -> subprocess.Comp
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> dict[str, Path]:
+    """A CNN trained for two epochs on tiny data, its ONNX export, and the data it was trained on."""
+    from signmnist.cli import cli_main
+    from signmnist.export import export
+
+    root = tmp_path_factory.mktemp("trained")
+    os.environ.setdefault("SIGNMNIST_CACHE_DIR", str(root / "cache"))
+    train = write_csv(root / "train.csv", *make_rows(480, seed=1))
+    test = write_csv(root / "test.csv", *make_rows(96, seed=2))
+    cli_main(
+        ["fit", "--config", str(ROOT / "configs/cnn.yaml"), *tiny_args(train, test, root), "--trainer.max_epochs=2"]
+    )
+    ckpt = root / "ckpt/best.ckpt"
+    onnx = root / "model.onnx"
+    export(ckpt, onnx, test_path=test)
+    return {"ckpt": ckpt, "onnx": onnx, "train": train, "test": test, "root": root}

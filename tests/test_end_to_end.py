@@ -43,3 +43,17 @@ def test_cnn_config_reaches_99_8_percent_on_the_official_test_set(workdir):
     acc = float(re.search(r"Official test set: acc ([0-9.]+)", test.stdout).group(1))
     assert acc >= 0.998
     assert _metric("test acc", fit.stdout) == pytest.approx(acc, abs=1e-4)
+
+
+def test_bench_runs_every_section_and_writes_the_table(trained, tmp_path):
+    out = tmp_path / "results.md"
+    proc = run_cmd("signmnist", "bench", f"--out={out}", f"--train_path={trained['train']}",
+                   f"--test_path={trained['test']}", "--repeats=1", cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    for heading in ("Data:", "Seed MLP", "CNN time-to-accuracy", "Inference"):
+        assert heading in text
+    for runtime in ("PyTorch eager", "TorchScript", "ONNX Runtime"):
+        assert runtime in text
+    assert "Machine: " in text and "torch " in text
+    assert text.count("target") >= 5  # every target states met / NOT met

@@ -1,3 +1,3 @@
-from signmnist.cli import main
+from signmnist.commands import main
 
 main()

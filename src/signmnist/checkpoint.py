@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 import pickle
-import tempfile
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,31 +15,14 @@ from lightning.fabric.plugins import TorchCheckpointIO
 from lightning.pytorch.callbacks import ModelCheckpoint
 
 from signmnist.errors import CheckpointError
+from signmnist.fsutil import atomic_output
 from signmnist.system import CHECKPOINT_FORMAT, SignMNISTSystem
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
-    """torch.save to a temporary file beside `path`, fsync, then rename over it.
-
-    A crash at any moment leaves either the old file or the complete new one, never a torn file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # make the rename itself durable
-    finally:
-        os.close(dir_fd)
+    """torch.save to a temporary file beside `path`, fsync, then rename over it."""
+    with atomic_output(path) as tmp:
+        torch.save(obj, tmp)
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -74,11 +57,15 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     if not path.is_file():
         what = "is a directory" if path.is_dir() else "not found"
         raise CheckpointError(f"{path}: {what}; expected a .ckpt file written by signmnist")
+    if not zipfile.is_zipfile(path):
+        # torch.save writes a zip archive; anything else is garbage, truncated, or a raw pickle.
+        raise CheckpointError(f"{path}: corrupt, truncated or not a PyTorch checkpoint (expected a .ckpt archive)")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f"{path}: refused to load: it holds objects other than weights ({first})") from None
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(e))
+        what = f"it references {found.group(1)}" if found else "it holds objects other than weights"
+        raise CheckpointError(f"{path}: refused to load: {what}; only weights-only checkpoints are accepted") from None
     except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, KeyError) as e:
         raise CheckpointError(f"{path}: corrupt or truncated checkpoint ({type(e).__name__})") from None
     if not isinstance(ckpt, dict) or ckpt.get("signmnist_format") != CHECKPOINT_FORMAT:

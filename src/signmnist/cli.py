@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from typing import Any
 
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from lightning.pytorch.utilities import rank_zero_only
 
 from signmnist.checkpoint import BestAndLastCheckpoint
+from signmnist.commands import OneLineErrors, run_guarded
 from signmnist.data import SignMNISTDataModule
-from signmnist.errors import ConfigError, SignMnistError
+from signmnist.errors import ConfigError
 from signmnist.preprocess import letter
 from signmnist.system import SignMNISTSystem
 
-PROG = "signmnist"
 
-
-def _one_line(message: str) -> str:
-    return " ".join(part.strip() for part in str(message).splitlines() if part.strip())
-
-
-class OneLineErrorParser(LightningArgumentParser):
-    """Parser whose errors are a single line on stderr and exit status 2, without the usage dump."""
-
-    def error(self, message: str, ex: Exception | None = None) -> NoReturn:
-        print(f"{PROG}: error: {_one_line(message)}", file=sys.stderr)
-        sys.exit(2)
+class OneLineErrorParser(OneLineErrors, LightningArgumentParser):
+    """Lightning's parser with one-line errors."""
 
 
 class SignMNISTCLI(LightningCLI):
@@ -131,27 +120,8 @@ def cli_main(args: Sequence[str] | None = None, run: bool = True) -> SignMNISTCL
     )
 
 
-def _setup_logging() -> None:
-    logger = logging.getLogger("signmnist")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-
-
-def run_guarded(fn: Callable[[], Any]) -> Any:
-    """Run `fn`; a SignMnistError becomes one line on stderr and exit status 2."""
-    _setup_logging()
-    try:
-        return fn()
-    except SignMnistError as e:
-        print(f"{PROG}: error: {_one_line(str(e))}", file=sys.stderr)
-        sys.exit(2)
-
-
 def main(args: Sequence[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Run the Lightning commands (fit, validate, test, predict) with one-line errors."""
     run_guarded(lambda: cli_main(args))
 
 

@@ -12,7 +12,6 @@ import hashlib
 import io
 import logging
 import os
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from signmnist.errors import DataError
+from signmnist.fsutil import atomic_output
 from signmnist.preprocess import IMAGE_SIZE, MISSING_LABELS, NUM_CLASSES
 
 log = logging.getLogger(__name__)
@@ -169,11 +169,9 @@ def _load_cached(cached: Path, path: Path) -> Split | None:
 
 def _save_cached(cached: Path, split: Split) -> None:
     try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        # A cache is re-creatable, so no fsync; the rename still keeps readers from torn files.
+        with atomic_output(cached, durable=False) as tmp, open(tmp, "wb") as f:
             np.savez(f, images=split.images, labels=split.labels)
-        os.replace(tmp, cached)  # atomic: readers see the old file or the whole new one
     except OSError as e:
         log.warning("could not write data cache %s (%s); continuing without it", cached, e)
 

@@ -7,8 +7,10 @@ checkpoint, so a model can never be fed images prepared differently from its tra
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # torch stays optional here: the ONNX runtime path must not import it
+    import torch
 
 # Sign Language MNIST labels 0..24 map to A..Y; 9 (J) needs motion and has no samples.
 LETTERS: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTUVWXY")
@@ -63,5 +65,5 @@ class Preprocess:
         return images.float().div_(255.0)
 
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
-        """float in [0, 1] -> standardised model input."""
+        """float in [0, 1] -> standardised model input (works on tensors and numpy arrays)."""
         return (x - self.mean) / self.std

@@ -7,6 +7,7 @@ from typing import Any, Literal
 import lightning as L
 import torch
 import torch.nn.functional as F
+from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
 from signmnist.augment import BatchAugment
@@ -14,6 +15,7 @@ from signmnist.models import build_model
 from signmnist.preprocess import NUM_CLASSES, Preprocess
 
 Stage = Literal["train", "val", "test"]
+_PLAIN_TYPES = (str, int, float, bool, type(None))
 # Written into every checkpoint so that loaders can tell our checkpoints from anyone else's.
 CHECKPOINT_FORMAT = "signmnist/1"
 
@@ -53,9 +55,20 @@ class SignMNISTSystem(L.LightningModule):
         self.hparams["preprocess"] = self.preprocess.to_dict()  # stored resolved, so the checkpoint is self-contained
         self.net = build_model(arch, width, dropout)
         self.augmenter = BatchAugment() if augment else None
-        self.train_acc = MulticlassAccuracy(NUM_CLASSES, average="micro")
-        self.val_acc = MulticlassAccuracy(NUM_CLASSES, average="micro")
-        self.test_acc = MulticlassAccuracy(NUM_CLASSES, average="micro")
+        # One accuracy and one mean-loss metric per stage; updated each step, logged once per epoch.
+        for stage in ("train", "val", "test"):
+            setattr(self, f"{stage}_acc", MulticlassAccuracy(NUM_CLASSES, average="micro", validate_args=False))
+            setattr(self, f"{stage}_loss", MeanMetric(nan_strategy="disable"))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Lightning sets bookkeeping attributes (e.g. `_current_fx_name`) about 50 times per step.
+        # nn.Module.__setattr__ runs Parameter/Module/buffer checks for each, a measurable share of
+        # the seed MLP's step time; plain values that shadow no parameter, buffer or submodule skip them.
+        shadows = name in self._parameters or name in self._buffers or name in self._modules
+        if type(value) in _PLAIN_TYPES and not shadows:
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 images (B, 1, 28, 28) -> logits (B, 25)."""
@@ -71,16 +84,31 @@ class SignMNISTSystem(L.LightningModule):
         # Smoothing regularises training only; val/test report the plain cross-entropy.
         smoothing = self.hparams.label_smoothing if stage == "train" else 0.0
         loss = F.cross_entropy(logits, labels, label_smoothing=smoothing)
-        acc = getattr(self, f"{stage}_acc")
-        acc(logits, labels)
-        # Per-epoch means only: per-step logging costs time and the progress bar shows the loss anyway.
-        sync = stage != "train"
-        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, prog_bar=True, sync_dist=sync)
-        self.log(f"{stage}/acc", acc, on_step=False, on_epoch=True, prog_bar=True)
+        # Metric updates only: self.log per step was a third of the seed MLP's step time (profiled).
+        getattr(self, f"{stage}_acc").update(logits.detach(), labels)
+        getattr(self, f"{stage}_loss").update(loss.detach(), weight=len(labels))
         return loss
 
+    def _log_epoch(self, stage: Stage) -> None:
+        # Logging the metric objects makes Lightning compute (synced across DDP ranks) and reset them.
+        self.log(f"{stage}/loss", getattr(self, f"{stage}_loss"), prog_bar=True)
+        self.log(f"{stage}/acc", getattr(self, f"{stage}_acc"), prog_bar=True)
+
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        return self.model_step(batch, "train")
+        loss = self.model_step(batch, "train")
+        if batch_idx % self.trainer.log_every_n_steps == 0:
+            # A live loss for the progress bar, refreshed every few steps rather than every step.
+            self.log("loss", loss, prog_bar=True, logger=False)
+        return loss
+
+    def on_train_epoch_end(self) -> None:
+        self._log_epoch("train")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_epoch("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_epoch("test")
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         self.model_step(batch, "val")
@@ -95,13 +123,7 @@ class SignMNISTSystem(L.LightningModule):
 
     def configure_optimizers(self) -> Any:
         hp = self.hparams
-        params = self.parameters()
-        if hp.optimizer == "sgd":
-            opt = torch.optim.SGD(params, lr=hp.lr, momentum=0.9, nesterov=True, weight_decay=hp.weight_decay)
-        elif hp.optimizer == "adam":
-            opt = torch.optim.Adam(params, lr=hp.lr, weight_decay=hp.weight_decay)
-        else:
-            opt = torch.optim.AdamW(params, lr=hp.lr, weight_decay=hp.weight_decay)
+        opt = make_optimizer(self.net, hp.optimizer, hp.lr, hp.weight_decay)
         if hp.scheduler == "none":
             return opt
         steps = self.trainer.estimated_stepping_batches
@@ -111,5 +133,32 @@ class SignMNISTSystem(L.LightningModule):
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
+    def inference_graph(self) -> torch.nn.Module:
+        """The deployable graph, uint8 images -> probabilities, as a plain module for tracing and export."""
+        return _InferenceGraph(self.net, self.preprocess).eval()
+
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["signmnist_format"] = CHECKPOINT_FORMAT
+
+
+def make_optimizer(net: torch.nn.Module, name: str, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    """The optimiser by name; Adam and AdamW use the fused kernel where the device has one."""
+    params = list(net.parameters())
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
+    # One fused kernel per step instead of a handful of ops per parameter (measured: ~0.3 ms/step saved).
+    fused = params[0].device.type in ("cpu", "cuda")
+    cls = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+    return cls(params, lr=lr, weight_decay=weight_decay, fused=fused)
+
+
+class _InferenceGraph(torch.nn.Module):
+    """uint8 (B, 1, 28, 28) -> probabilities (B, 25), preprocessing included."""
+
+    def __init__(self, net: torch.nn.Module, preprocess: Preprocess) -> None:
+        super().__init__()
+        self.net, self.mean, self.std = net, preprocess.mean, preprocess.std
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        x = (images.float() / 255.0 - self.mean) / self.std
+        return self.net(x).softmax(dim=-1)

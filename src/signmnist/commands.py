@@ -1,0 +1,142 @@
+"""The `signmnist` console script: dispatches to Lightning's CLI or to the tool commands.
+
+Kept free of torch and lightning imports, so that `signmnist classify --ckpt model.onnx ...` runs on
+the ONNX runtime alone; each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from jsonargparse import ArgumentParser
+
+from signmnist.errors import SignMnistError
+
+PROG = "signmnist"
+LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
+
+
+@dataclass(frozen=True)
+class Command:
+    """A tool command: a typed function, its positional list argument and its on/off flags."""
+
+    target: str  # "module:function"
+    positional: str | None = None
+    flags: tuple[str, ...] = ()
+
+
+# Typed functions exposed through jsonargparse, imported only when called.
+COMMANDS: dict[str, Command] = {
+    "classify": Command("signmnist.classify:classify", positional="paths", flags=("json",)),
+    "eval-photos": Command("signmnist.classify:eval_photos", positional="roots", flags=("json",)),
+    "export": Command("signmnist.export:export"),
+    "bench": Command("signmnist.bench:bench"),
+}
+
+
+def one_line(message: str) -> str:
+    """Fold a multi-line message onto one line."""
+    return " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+
+
+class OneLineErrors:
+    """Parser mixin: errors are one line on stderr and exit status 2, without the usage dump."""
+
+    def error(self, message: str, ex: Exception | None = None) -> NoReturn:
+        print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
+        sys.exit(2)
+
+
+class ToolParser(OneLineErrors, ArgumentParser):
+    """jsonargparse parser for the tool commands."""
+
+
+def _setup_logging() -> None:
+    logger = logging.getLogger("signmnist")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def run_guarded(fn: Callable[[], Any]) -> Any:
+    """Run `fn`; a user-facing error becomes one line on stderr and exit status 2."""
+    _setup_logging()
+    try:
+        return fn()
+    except SignMnistError as e:
+        print(f"{PROG}: error: {one_line(str(e))}", file=sys.stderr)
+        sys.exit(2)
+    except Exception as e:
+        # Lightning reports bad Trainer flag combinations with its own exception type.
+        if type(e).__name__ == "MisconfigurationException":
+            print(f"{PROG}: error: {one_line(str(e))}", file=sys.stderr)
+            sys.exit(2)
+        raise
+
+
+def _normalise_option_names(args: list[str]) -> list[str]:
+    # Accept --top-k as well as --top_k: jsonargparse names options after the Python parameters.
+    out = []
+    for a in args:
+        if a.startswith("--") and len(a) > 2:
+            name, eq, value = a[2:].partition("=")
+            a = "--" + name.replace("-", "_") + eq + value
+        out.append(a)
+    return out
+
+
+def build_parser(name: str) -> tuple[ArgumentParser, Callable[..., Any]]:
+    """The parser of a tool command and the function it calls."""
+    spec = COMMANDS[name]
+    module, func = spec.target.split(":")
+    fn = getattr(importlib.import_module(module), func)
+    doc = inspect.getdoc(fn) or ""
+    parser = ToolParser(prog=f"{PROG} {name}", description=doc.split("\n\n")[0])
+    if spec.positional:
+        parser.add_argument(spec.positional, nargs="+", type=str, help="files or folders")
+    for flag in spec.flags:
+        parser.add_argument(f"--{flag}", action="store_true", help=f"see --{flag} in the description")
+    parser.add_function_arguments(fn, skip={spec.positional, *spec.flags} - {None}, as_positional=False)
+    return parser, fn
+
+
+def run_command(name: str, args: list[str]) -> Any:
+    """Parse `args` for a tool command and call it."""
+    parser, fn = build_parser(name)
+    cfg = parser.parse_args(_normalise_option_names(args))
+    kwargs = {k: v for k, v in cfg.as_dict().items() if k in inspect.signature(fn).parameters}
+    return fn(**kwargs)
+
+
+def _overview() -> str:
+    return (
+        f"usage: {PROG} COMMAND [options]\n\n"
+        f"Training, through Lightning's CLI:  {', '.join(LIGHTNING_COMMANDS)}   ({PROG} fit --help)\n"
+        f"Tools:                              {', '.join(COMMANDS)}   ({PROG} classify --help)\n"
+    )
+
+
+def main(args: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    argv = list(sys.argv[1:] if args is None else args)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_overview())
+        sys.exit(0 if argv else 2)
+    if argv[0] in COMMANDS:
+        code = run_guarded(lambda: run_command(argv[0], argv[1:]))
+        sys.exit(code if isinstance(code, int) else 0)
+    from signmnist.cli import cli_main
+
+    run_guarded(lambda: cli_main(argv))
+
+
+if __name__ == "__main__":
+    main()

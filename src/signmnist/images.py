@@ -1,0 +1,117 @@
+"""Turning image files into model inputs: decode safely, grayscale, square crop, resize to 28x28.
+
+Torch-free (Pillow + numpy), so the ONNX deployment path can use it. A 28x28 grayscale file passes
+through unchanged, which is what makes "PNG round trip == CSV row" exact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from signmnist.errors import SignMnistError
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
+# Far beyond any photo a person sends (a 12,000 x 8,000 frame is 96 MP), far below a decompression bomb.
+MAX_PIXELS = 100_000_000
+MIN_SIDE = 8
+
+
+class ImageError(SignMnistError):
+    """An image file cannot be used: unreadable, not an image, truncated, too small or too large."""
+
+
+def _open(source: str | os.PathLike | bytes, name: str) -> Image.Image:
+    data = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; treat it as the error it is.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+            img = Image.open(data)
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                raise ImageError(f"{name}: {w}x{h} pixels is over the {MAX_PIXELS:,}-pixel limit")
+            img.seek(0)  # first frame of an animation
+            img.load()
+    except FileNotFoundError:
+        raise ImageError(f"{name}: file not found") from None
+    except IsADirectoryError:
+        raise ImageError(f"{name}: is a directory, expected an image file") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"{name}: image is over the {MAX_PIXELS:,}-pixel limit (decompression bomb?)") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{name}: not a recognised image (expected PNG, JPEG, WebP, BMP, GIF or TIFF)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        raise ImageError(f"{name}: truncated or corrupt image ({str(e)[:120] or type(e).__name__})") from None
+    if min(img.size) < MIN_SIDE:
+        raise ImageError(
+            f"{name}: {img.size[0]}x{img.size[1]} pixels is too small, expected at least {MIN_SIDE}x{MIN_SIDE}"
+        )
+    return img
+
+
+def _to_gray(img: Image.Image) -> np.ndarray:
+    """Any mode -> uint8 (H, W). Transparency is flattened onto white; 16-bit is scaled, not clipped."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        a = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if a.max() > 255 else 255.0
+        return np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    if img.mode == "F":
+        a = np.asarray(img, dtype=np.float64)
+        return np.clip(a * (255.0 if a.max() <= 1.0 else 1.0) + 0.5, 0, 255).astype(np.uint8)
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, rgba)
+    return np.asarray(img.convert("L"), dtype=np.uint8)
+
+
+def center_square(gray: np.ndarray) -> np.ndarray:
+    """The largest centred square of an (H, W) image."""
+    h, w = gray.shape
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    return gray[top : top + side, left : left + side]
+
+
+def prepare(gray: np.ndarray, size: int) -> np.ndarray:
+    """uint8 (H, W) -> uint8 (size, size): centre square crop, then area-averaging resize."""
+    square = center_square(gray)
+    if square.shape == (size, size):
+        return np.ascontiguousarray(square)
+    resized = Image.fromarray(square).resize(
+        (size, size), Image.Resampling.BOX if square.shape[0] > size else Image.Resampling.BICUBIC
+    )
+    return np.asarray(resized, dtype=np.uint8)
+
+
+def load_image(
+    source: str | os.PathLike | bytes, size: int = 28, name: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decode an image file (or its bytes) into the model's input.
+
+    Returns:
+        (input, gray): uint8 (size, size) model input, and the full-size uint8 grayscale image.
+
+    Raises:
+        ImageError: naming the file and what was wrong with it.
+    """
+    name = name or (str(source) if not isinstance(source, bytes) else "<upload>")
+    img = _open(source, name)
+    # Phones store portrait shots sideways plus an EXIF flag; a broken EXIF block must not lose the picture.
+    with contextlib.suppress(Exception):
+        img = ImageOps.exif_transpose(img)
+    gray = _to_gray(img)
+    return prepare(gray, size), gray
+
+
+def find_images(root: Path) -> list[Path]:
+    """Image files under a folder, recursively, sorted."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
