@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run train-seed train-cnn test bench lint format clean
+.PHONY: setup run train-seed train-cnn report test bench lint format clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +14,18 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 setup: $(BIN)/.installed
 
-## The main job: the seed MLP (original contract), then the CNN; each tests its best checkpoint.
-run: train-seed train-cnn
+## The main job: the seed MLP (original contract), then the CNN; each tests its best checkpoint,
+## then the CNN's evaluation report (metrics and pictures) goes to reports/cnn/.
+run: train-seed train-cnn report
 
 train-seed: setup
 	$(BIN)/python lightning_practice.py
 
 train-cnn: setup
 	$(BIN)/signmnist fit --config configs/cnn.yaml
+
+report: setup
+	$(BIN)/signmnist report --ckpt checkpoints/cnn/best.ckpt --out reports/cnn
 
 ## All tests, the slow end-to-end ones included.
 test: setup
@@ -38,4 +42,4 @@ format: setup
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 clean:
-	rm -rf checkpoints logs lightning_logs .pytest_cache
+	rm -rf checkpoints logs lightning_logs reports .pytest_cache

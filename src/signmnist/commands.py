@@ -36,6 +36,7 @@ COMMANDS: dict[str, Command] = {
     "classify": Command("signmnist.classify:classify", positional="paths", flags=("json",)),
     "eval-photos": Command("signmnist.classify:eval_photos", positional="roots", flags=("json",)),
     "export": Command("signmnist.export:export"),
+    "report": Command("signmnist.report:report"),
     "bench": Command("signmnist.bench:bench"),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 import lightning as L
@@ -139,6 +140,10 @@ class SignMNISTSystem(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["signmnist_format"] = CHECKPOINT_FORMAT
+        logger = self.trainer.logger if self._trainer is not None else None
+        if logger is not None and logger.log_dir:
+            # Lets `signmnist report` find this run's metrics.csv and config from the checkpoint alone.
+            checkpoint["signmnist_log_dir"] = str(Path(logger.log_dir).resolve())
 
 
 def make_optimizer(net: torch.nn.Module, name: str, lr: float, weight_decay: float) -> torch.optim.Optimizer:

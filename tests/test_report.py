@@ -1,0 +1,79 @@
+"""signmnist report: every file, metrics that match a direct computation, and no output on bad input."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import make_rows, run_cmd, write_csv
+from signmnist.datafile import load_csv
+from signmnist.report import FILES, compute_metrics, report
+from signmnist.runtime import load_classifier
+
+LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXY")
+
+
+def test_report_writes_every_file_and_the_metrics_match_a_direct_computation(trained, tmp_path):
+    out = tmp_path / "rep"
+    report(trained["ckpt"], out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    for png in out.glob("*.png"):
+        with Image.open(png) as img:
+            img.load()
+            assert img.size[0] > 200 and img.size[1] > 100
+    metrics = json.loads((out / "metrics.json").read_text())
+    split = load_csv(trained["test"])
+    pred = load_classifier(trained["ckpt"]).predict(split.images[:, None]).argmax(1)
+    truth = split.labels.astype(int)
+    assert metrics["accuracy"] == pytest.approx((pred == truth).mean())
+    f1s = []
+    for c, letter in enumerate(LETTERS):
+        row = metrics["per_letter"][letter]
+        support = int((truth == c).sum())
+        assert row["support"] == support
+        if support == 0:
+            assert "precision" not in row and "no J" in row["note"]
+            continue
+        tp = int(((pred == c) & (truth == c)).sum())
+        precision = tp / max(1, int((pred == c).sum()))
+        recall = tp / support
+        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        assert (row["precision"], row["recall"], row["f1"]) == pytest.approx((precision, recall, f1), abs=1e-6)
+        f1s.append(f1)
+    assert metrics["macro"]["f1"] == pytest.approx(np.mean(f1s), abs=1e-6)
+    text = (out / "report.md").read_text()
+    assert "| J | — |" in text and "sha256" in text and "![confusion matrix](confusion_matrix.png)" in text
+
+
+def test_compute_metrics_on_a_known_case():
+    probs = np.eye(25)[[0, 0, 1, 2]].astype(np.float32)  # predictions A, A, B, C
+    labels = np.array([0, 1, 1, 2])  # truth A, B, B, C
+    m = compute_metrics(probs * 0.9 + 0.1 / 25, labels, LETTERS)
+    assert m["accuracy"] == 0.75
+    assert m["per_letter"]["A"]["precision"] == pytest.approx(0.5)
+    assert m["per_letter"]["B"]["recall"] == pytest.approx(0.5)
+    assert m["per_letter"]["D"] == {"support": 0, "note": "no samples"}
+    assert m["macro"]["precision"] == pytest.approx((0.5 + 1 + 1) / 3)
+
+
+def _assert_refused(args, tmp_path, out, needle):
+    proc = run_cmd("signmnist", "report", *args, f"--out={out}", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("signmnist: error:") and needle in last, last
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_bad_inputs_stop_before_anything_is_written(trained, tmp_path):
+    out = tmp_path / "rep"
+    (tmp_path / "corrupt.ckpt").write_bytes(b"PK\x03\x04 not really a zip")
+    bad_csv = write_csv(tmp_path / "bad.csv", *make_rows(5))
+    bad_csv.write_text(bad_csv.read_text().replace("\n1,", "\n9,", 1))  # a J label on some line
+    ckpt = f"--ckpt={trained['ckpt']}"
+    _assert_refused(["--ckpt=missing.ckpt"], tmp_path, out, "not found")
+    _assert_refused(["--ckpt=corrupt.ckpt"], tmp_path, out, "corrupt")
+    _assert_refused([ckpt, f"--test_path={bad_csv}"], tmp_path, out, "expected 0..24 except 9")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    _assert_refused([ckpt], tmp_path, blocker / "sub", "cannot write the report")
