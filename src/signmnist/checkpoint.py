@@ -29,7 +29,13 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     """Lightning checkpoint I/O that writes atomically and reads with `weights_only=True`."""
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any = None) -> None:
-        atomic_torch_save(checkpoint, path)
+        try:
+            atomic_torch_save(checkpoint, path)
+        except OSError as e:  # disk full, read-only, permissions: the previous file is still intact
+            reason = e.strerror or str(e)
+            raise CheckpointError(
+                f"{path}: cannot write checkpoint ({reason}); existing checkpoints are untouched"
+            ) from None
 
     def load_checkpoint(self, path: Any, map_location: Any = None, weights_only: bool | None = None) -> dict:
         return load_checkpoint(path)

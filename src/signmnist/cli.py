@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
@@ -14,6 +16,7 @@ from signmnist.checkpoint import BestAndLastCheckpoint
 from signmnist.commands import OneLineErrors, run_guarded
 from signmnist.data import SignMNISTDataModule
 from signmnist.errors import ConfigError
+from signmnist.interrupt import GracefulStop
 from signmnist.preprocess import letter
 from signmnist.system import SignMNISTSystem
 
@@ -27,6 +30,7 @@ class SignMNISTCLI(LightningCLI):
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.add_lightning_class_args(BestAndLastCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(GracefulStop, "graceful_stop")  # SIGTERM/Ctrl-C: save, then stop
         parser.set_defaults(
             {
                 "checkpoint.dirpath": "checkpoints",
@@ -49,6 +53,9 @@ class SignMNISTCLI(LightningCLI):
             raise ConfigError(f"trainer.max_epochs: expected a whole number >= 1, got {epochs}")
 
     def before_fit(self) -> None:
+        ckpt = self.trainer.checkpoint_callback
+        if ckpt is not None and ckpt.dirpath and not self.trainer.fast_dev_run:
+            _check_writable_dir(Path(ckpt.dirpath))  # fail now, not after the first epoch
         self._fit_start = time.perf_counter()
 
     def after_fit(self) -> None:
@@ -67,6 +74,15 @@ class SignMNISTCLI(LightningCLI):
 
     def after_predict(self) -> None:
         _print_predictions(self.trainer.predict_loop.predictions)
+
+
+def _check_writable_dir(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as e:
+        raise ConfigError(f"checkpoint.dirpath: cannot write to {directory} ({e.strerror or e})") from None
 
 
 @rank_zero_only

@@ -74,7 +74,7 @@ def run_guarded(fn: Callable[[], Any]) -> Any:
         return fn()
     except SignMnistError as e:
         print(f"{PROG}: error: {one_line(str(e))}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(e.exit_code)
     except Exception as e:
         # Lightning reports bad Trainer flag combinations with its own exception type.
         if type(e).__name__ == "MisconfigurationException":

@@ -22,7 +22,9 @@ Batch = tuple[torch.Tensor, torch.Tensor]  # images (B, 1, 28, 28) uint8, labels
 class BatchLoader:
     """Yields whole batches by tensor indexing: no per-sample Python work, no worker processes.
 
-    Under DDP each rank gets a disjoint, equally long shard of the same epoch permutation.
+    Under DDP each rank gets a disjoint, equally long shard of the same epoch permutation. The loader
+    is resumable (Lightning's `state_dict`/`load_state_dict` protocol): a checkpoint taken mid-epoch
+    records how many batches were served, and the resumed run continues with the next one.
     """
 
     def __init__(
@@ -39,6 +41,16 @@ class BatchLoader:
         self.images, self.labels = images, labels
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
         self.epoch_fn, self.rank, self.world_size = epoch_fn, rank, world_size
+        self._epoch, self._served = 0, 0
+        self._resume: dict | None = None
+
+    def state_dict(self) -> dict[str, int]:
+        """Position in the current epoch, saved in checkpoints by Lightning."""
+        return {"epoch": self._epoch, "served": self._served}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Continue from a saved position the next time this loader is iterated in that epoch."""
+        self._resume = dict(state)
 
     def _shard_size(self) -> int:
         n = len(self.labels)
@@ -63,10 +75,18 @@ class BatchLoader:
             order = torch.cat([order, order[: size * self.world_size - len(order)]])
         return order[self.rank : size * self.world_size : self.world_size]
 
+    def _first_batch(self) -> int:
+        resume, self._resume = self._resume, None
+        return resume["served"] if resume and resume["epoch"] == self._epoch else 0
+
     def __iter__(self) -> Iterator[Batch]:
+        self._epoch = self.epoch_fn()
         idx = self._indices()
         total = len(self.labels) if idx is None else len(idx)
-        for start in range(0, total, self.batch_size):
+        first = self._first_batch()
+        self._served = first
+        for start in range(first * self.batch_size, total, self.batch_size):
+            self._served += 1
             if idx is None:
                 sl = slice(start, start + self.batch_size)
                 yield self.images[sl], self.labels[sl]
@@ -139,10 +159,14 @@ class SignMNISTDataModule(L.LightningDataModule):
         if batch_size < 1 or eval_batch_size < 1:
             raise ConfigError(f"data.batch_size: expected >= 1, got {min(batch_size, eval_batch_size)}")
         self.save_hyperparameters()
+        # Stored as plain strings: checkpoints must load with weights_only=True, which refuses Path objects.
+        self.hparams.train_path, self.hparams.test_path = str(train_path), str(test_path)
         self.train_path, self.test_path = Path(train_path), Path(test_path)
         self.train_set: Batch | None = None
         self.val_set: Batch | None = None
         self.test_set: Batch | None = None
+        self._train_loader: BatchLoader | None = None
+        self._train_state: dict | None = None
 
     def _load_train(self) -> None:
         (split,), seconds = load_splits(self.train_path, use_cache=self.hparams.use_cache)
@@ -166,20 +190,42 @@ class SignMNISTDataModule(L.LightningDataModule):
         if stage in ("test", "predict") and self.test_set is None:
             self._load_test()
 
+    def _current_epoch(self) -> int:
+        return self.trainer.current_epoch if self.trainer is not None else 0
+
     def _loader(self, data: Batch, batch_size: int, shuffle: bool) -> BatchLoader:
-        trainer = self.trainer
-        return BatchLoader(
-            *data,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            seed=self.hparams.split_seed,
-            epoch_fn=lambda: trainer.current_epoch if trainer else 0,
-            rank=trainer.global_rank if trainer else 0,
-            world_size=trainer.world_size if trainer else 1,
-        )
+        loader = BatchLoader(*data, batch_size=batch_size, shuffle=shuffle, seed=self.hparams.split_seed)
+        return self._attach(loader)
+
+    def _attach(self, loader: BatchLoader) -> BatchLoader:
+        # Read the trainer at call time: the same DataModule may serve several Trainers in turn.
+        loader.epoch_fn = self._current_epoch
+        loader.rank = self.trainer.global_rank if self.trainer is not None else 0
+        loader.world_size = self.trainer.world_size if self.trainer is not None else 1
+        return loader
 
     def train_dataloader(self) -> BatchLoader:
-        return self._loader(self.train_set, self.hparams.batch_size, shuffle=True)
+        # One loader per DataModule, so that a restored position reaches the loader that trains.
+        if self._train_loader is None:
+            self._train_loader = self._loader(self.train_set, self.hparams.batch_size, shuffle=True)
+        self._attach(self._train_loader)
+        if self._train_state is not None:
+            self._train_loader.load_state_dict(self._train_state)
+            self._train_state = None
+        return self._train_loader
+
+    def state_dict(self) -> dict:
+        """The train loader's position, saved in every checkpoint."""
+        return {"train_loader": self._train_loader.state_dict()} if self._train_loader else {}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore the position; Lightning calls this before any loader is iterated."""
+        # Lightning restores the loader itself only on some paths (not when configure_optimizers
+        # already built the loaders to count steps for an LR schedule), so the DataModule carries it too.
+        self._train_state = state_dict.get("train_loader")
+        if self._train_loader is not None and self._train_state is not None:
+            self._train_loader.load_state_dict(self._train_state)
+            self._train_state = None
 
     def val_dataloader(self) -> BatchLoader:
         return self._loader(self.val_set, self.hparams.eval_batch_size, shuffle=False)

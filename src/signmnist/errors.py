@@ -4,6 +4,8 @@
 class SignMnistError(Exception):
     """A problem with the user's input (file, flag, checkpoint) that has a one-line explanation."""
 
+    exit_code = 2
+
 
 class DataError(SignMnistError):
     """A dataset file is missing, unreadable or malformed."""

@@ -12,6 +12,7 @@ from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
 from signmnist.augment import BatchAugment
+from signmnist.errors import ConfigError
 from signmnist.models import build_model
 from signmnist.preprocess import NUM_CLASSES, Preprocess
 
@@ -134,12 +135,37 @@ class SignMNISTSystem(L.LightningModule):
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self._resume_rng = checkpoint.get("signmnist_rng")
+
+    def on_train_start(self) -> None:
+        planned, now = self._schedule_length(), self.trainer.estimated_stepping_batches
+        if planned is not None and planned != now:
+            raise ConfigError(
+                f"the checkpoint's LR schedule ({self.hparams.scheduler}) spans {planned} steps but this run has "
+                f"{now}: resume with the trainer.max_epochs the run started with"
+            )
+        rng = getattr(self, "_resume_rng", None)
+        if rng is not None:  # resuming a fit: continue the random stream where it stopped
+            torch.set_rng_state(rng)
+            self._resume_rng = None
+
+    def _schedule_length(self) -> int | None:
+        for config in self.trainer.lr_scheduler_configs:
+            steps = getattr(config.scheduler, "total_steps", None) or getattr(config.scheduler, "T_max", None)
+            if steps is not None:
+                return int(steps)
+        return None
+
     def inference_graph(self) -> torch.nn.Module:
         """The deployable graph, uint8 images -> probabilities, as a plain module for tracing and export."""
         return _InferenceGraph(self.net, self.preprocess).eval()
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["signmnist_format"] = CHECKPOINT_FORMAT
+        # Dropout and augmentation draw from torch's global RNG; saving it makes a resumed run
+        # (even one resumed mid-epoch) replay exactly what an uninterrupted run would have done.
+        checkpoint["signmnist_rng"] = torch.get_rng_state()
         logger = self.trainer.logger if self._trainer is not None else None
         if logger is not None and logger.log_dir:
             # Lets `signmnist report` find this run's metrics.csv and config from the checkpoint alone.
