@@ -12,7 +12,7 @@ from typing import Any
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from lightning.pytorch.utilities import rank_zero_only
 
-from signmnist.checkpoint import BestAndLastCheckpoint
+from signmnist.checkpoint import BestAndLastCheckpoint, load_checkpoint
 from signmnist.commands import OneLineErrors, run_guarded
 from signmnist.data import SignMNISTDataModule
 from signmnist.errors import ConfigError
@@ -45,6 +45,15 @@ class SignMNISTCLI(LightningCLI):
         parser.add_argument(
             "--test_after_fit", type=bool, default=True, help="After fit, test the best checkpoint and print a summary."
         )
+
+    def _parse_ckpt_path(self) -> None:
+        # LightningCLI reads the checkpoint's hyperparameters with a bare torch.load before anything
+        # else; validate it first so that a corrupt, foreign or unsafe file is one clear line.
+        sub = self.config.get("subcommand")
+        ckpt_path = self.config[sub].get("ckpt_path") if sub else None
+        if ckpt_path and Path(ckpt_path).is_file():
+            load_checkpoint(ckpt_path)
+        super()._parse_ckpt_path()
 
     def before_instantiate_classes(self) -> None:
         config = self.config.get(self.subcommand, self.config)
