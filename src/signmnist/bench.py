@@ -7,11 +7,16 @@ context only; the official test set is observed after each epoch but never steer
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
+import socket
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -431,6 +436,73 @@ def bench_inference(system: SignMNISTSystem, dm: SignMNISTDataModule) -> Table:
     return t
 
 
+# ---------------------------------------------------------------- 5. HTTP serving under load
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_server(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Poll GET `url` until it answers 200; fail early if the server process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not answer within {timeout} s")
+
+
+def bench_serve(system: SignMNISTSystem, dm: SignMNISTDataModule, requests: int = 2000) -> Table:
+    """`signmnist serve` (ONNX model) answering 16 concurrent clients in a second process."""
+    from PIL import Image
+
+    work = Path(tempfile.mkdtemp())
+    write_onnx(system, work / "model.onnx")
+    row = dm.test_set[0][0, 0].numpy()
+    Image.fromarray(row).save(work / "row.png")
+    Image.fromarray(row).resize((224, 224), Image.Resampling.BICUBIC).convert("RGB").save(
+        work / "photo.jpg", quality=90
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "signmnist", "serve", f"--ckpt={work / 'model.onnx'}", f"--port={port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    t = Table(
+        f"HTTP serving: {requests} POST /predict from 16 concurrent clients (separate process), ONNX model",
+        ["request body", "requests/s", "p50 ms", "p99 ms", "errors"],
+    )
+    try:
+        wait_for_server(f"http://127.0.0.1:{port}/health", server)
+        results = []
+        for name, image in [("28×28 PNG (a dataset row)", "row.png"), ("224×224 JPEG photo", "photo.jpg")]:
+            cmd = [sys.executable, "-m", "signmnist.loadtest", f"http://127.0.0.1:{port}/predict", str(work / image),
+                   f"--requests={requests}", "--concurrency=16"]  # fmt: skip
+            r = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+            results.append(r)
+            t.rows.append(
+                [name, f"{r['requests_per_s']:,.0f}", f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}", str(r["errors"])]
+            )
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health") as h:
+            health = json.loads(h.read())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    t.notes.append(f"dynamic batching: {health['requests']} requests answered in {health['batches']} model calls")
+    ok = all(r["requests_per_s"] >= 500 and r["p99_ms"] < 50 and r["errors"] == 0 for r in results)
+    t.notes.append(f"target ≥ 500 requests/s, p99 < 50 ms, 0 errors: {'met' if ok else 'NOT met'}")
+    return t
+
+
 # ---------------------------------------------------------------- runner
 
 
@@ -440,7 +512,7 @@ def bench(
     test_path: Path = Path("data/sign_mnist_test.csv.gz"),
     naive_epochs: int = 1,
     repeats: int = 3,
-    sections: list[Literal["data", "mlp", "cnn", "inference"]] | None = None,
+    sections: list[Literal["data", "mlp", "cnn", "inference", "serve"]] | None = None,
 ) -> None:
     """Run every benchmark, print one table per section and write them all to `out`.
 
@@ -450,7 +522,7 @@ def bench(
         test_path: Official test CSV.
         naive_epochs: Epochs to time for the slow naive pipeline (scaled to the full run).
         repeats: Alternating runs of the MLP pipeline and its bare loop (medians are reported).
-        sections: Run only these sections (default: all; 'inference' needs 'cnn' for its model).
+        sections: Run only these sections (default: all; 'inference' and 'serve' train the CNN first).
     """
     import logging
 
@@ -461,19 +533,21 @@ def bench(
         sections.append(table)
         print("\n" + table.markdown(), flush=True)
 
-    wanted = set(sections or ["data", "mlp", "cnn", "inference"])
+    wanted = set(sections or ["data", "mlp", "cnn", "inference", "serve"])
     print(f"Machine: {machine_line()}", flush=True)
     if "data" in wanted:
         emit(bench_data(train_path, test_path))
     if "mlp" in wanted:
         emit(bench_mlp(train_path, test_path, naive_epochs, repeats))
-    if wanted & {"cnn", "inference"}:
+    if wanted & {"cnn", "inference", "serve"}:
         cnn_table, system = bench_cnn(train_path, test_path)
         emit(cnn_table)
-    if "inference" in wanted:
         dm = _datamodule(_config("cnn"), train_path, test_path)
         dm.setup("test")
+    if "inference" in wanted:
         emit(bench_inference(system, dm))
+    if "serve" in wanted:
+        emit(bench_serve(system, dm))
     out.parent.mkdir(parents=True, exist_ok=True)
     body = "\n\n".join(t.markdown() for t in sections)
     out.write_text(f"# Benchmark results\n\nMachine: {machine_line()}\n\nCommand: `make bench`\n\n{body}\n")

@@ -38,6 +38,7 @@ COMMANDS: dict[str, Command] = {
     "export": Command("signmnist.export:export"),
     "report": Command("signmnist.report:report"),
     "bench": Command("signmnist.bench:bench"),
+    "serve": Command("signmnist.serve:serve"),
 }
 
 

@@ -1,0 +1,199 @@
+"""signmnist serve through a real server process on loopback: answers, every error code, batching, browser."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT, run_cmd
+from signmnist.bench import free_port, wait_for_server
+from signmnist.datafile import load_csv
+from signmnist.images import load_image
+from signmnist.runtime import load_classifier
+
+ARTIFACTS = Path(os.environ.get("SIGNMNIST_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+@pytest.fixture(scope="module", params=["onnx", "ckpt"])
+def server(request, trained):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "signmnist", "serve", f"--ckpt={trained[request.param]}", f"--port={port}",
+         "--max_body_mb=1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    wait_for_server(url + "/health", proc)
+    yield {"url": url, "model": trained[request.param], "proc": proc}
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def _post(url: str, body: bytes, ctype: str, query: str = "") -> tuple[int, dict]:
+    req = urllib.request.Request(url + "/predict" + query, data=body, headers={"Content-Type": ctype})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def _multipart(field: str, filename: str, ctype: str, data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
+            f"Content-Type: {ctype}\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.fixture(scope="module")
+def photo(trained, tmp_path_factory) -> Path:
+    img = load_csv(trained["test"]).images[3]
+    path = tmp_path_factory.mktemp("photo") / "hand.jpg"
+    Image.fromarray(img).resize((150, 150)).convert("RGB").save(path, quality=92)
+    return path
+
+
+def test_health(server):
+    with urllib.request.urlopen(server["url"] + "/health") as r:
+        health = json.loads(r.read())
+    assert health["status"] == "ok" and len(health["labels"]) == 25
+
+
+def test_predict_matches_classify_for_upload_and_raw_body(server, photo):
+    expected = load_classifier(server["model"]).predict(load_image(photo)[0][None, None])[0]
+    body, ctype = _multipart("file", "hand.jpg", "image/jpeg", photo.read_bytes())
+    for status, answer in (_post(server["url"], body, ctype, "?include_input=true"),
+                           _post(server["url"], photo.read_bytes(), "image/jpeg")):  # fmt: skip
+        assert status == 200, answer
+        assert (
+            answer["label"] == int(expected.argmax())
+            and answer["letter"] == "ABCDEFGHIJKLMNOPQRSTUVWXY"[answer["label"]]
+        )
+        assert answer["probability"] == pytest.approx(float(expected.max()), abs=1e-5)
+        assert len(answer["top"]) == 5 and answer["top"][0]["letter"] == answer["letter"]
+    assert _post(server["url"], body, ctype, "?include_input=true")[1]["input"].startswith("data:image/png;base64,")
+
+
+def _bomb() -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    Image.new("1", (12_000, 12_000)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+ERRORS = [
+    ("text body", lambda: (b"hello", "text/plain"), 415, "not an image"),
+    ("no content type", lambda: (b"\x89PNG....", ""), 415, "not an image"),
+    ("garbage png", lambda: (os.urandom(500), "image/png"), 400, "not a recognised image"),
+    ("empty body", lambda: (b"", "image/png"), 400, "empty image"),
+    ("1x1 image", lambda: (_png(1), "image/png"), 400, "too small"),
+    ("decompression bomb", lambda: (_bomb(), "image/png"), 400, "pixel limit"),
+    ("body over the limit", lambda: (os.urandom(1_200_000), "image/jpeg"), 413, "limit"),
+    ("multipart without file", lambda: _multipart_field_only(), 400, "no file field"),
+    ("multipart with a text file", lambda: _multipart("file", "a.txt", "text/plain", b"hi"), 415, "not an image"),
+    ("broken multipart", lambda: (b"--x\r\ngarbage", "multipart/form-data; boundary=x"), 400, ""),
+]
+
+
+def _png(side: int) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    Image.new("L", (side, side), 100).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _multipart_field_only() -> tuple[bytes, str]:
+    boundary = "b0undary"
+    body = f'--{boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n--{boundary}--\r\n'
+    return body.encode(), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize(("name", "make", "status", "needle"), ERRORS, ids=[e[0] for e in ERRORS])
+def test_errors_are_json_4xx_and_the_server_keeps_answering(server, name, make, status, needle):
+    body, ctype = make()
+    code, answer = _post(server["url"], body, ctype)
+    assert code == status, answer
+    assert set(answer) == {"error"} and needle in answer["error"]
+    assert _post(server["url"], _png(28), "image/png")[0] == 200  # still answering
+    assert server["proc"].poll() is None
+
+
+def test_bad_query_parameter(server):
+    code, answer = _post(server["url"], _png(28), "image/png", "?top_k=99")
+    assert code == 400 and "top_k" in answer["error"]
+
+
+def test_concurrent_requests_are_batched(server, photo):
+    with urllib.request.urlopen(server["url"] + "/health") as r:
+        before = json.loads(r.read())
+    data = photo.read_bytes()
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda _: _post(server["url"], data, "image/jpeg"), range(96)))
+    assert all(code == 200 for code, _ in results)
+    assert len({a["letter"] for _, a in results}) == 1
+    with urllib.request.urlopen(server["url"] + "/health") as r:
+        after = json.loads(r.read())
+    served, calls = after["requests"] - before["requests"], after["batches"] - before["batches"]
+    assert served == 96 and calls < served  # several requests shared a model call
+
+
+def test_serve_with_a_bad_model_fails_before_binding(tmp_path):
+    (tmp_path / "bad.onnx").write_bytes(b"nope")
+    proc = run_cmd("signmnist", "serve", "--ckpt=bad.onnx", "--port=1", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "bad.onnx" in proc.stderr.strip().splitlines()[-1]
+
+
+def _browser():
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver:
+        pytest.skip("no Chromium/ChromeDriver on this machine (Debian packages chromium, chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-dev-shm-usage"):  # fmt: skip
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+@pytest.mark.parametrize("size", [(1200, 800), (390, 844)], ids=["desktop", "phone"])
+def test_web_page_in_a_real_browser(server, photo, size):
+    if server["model"].suffix != ".onnx":
+        pytest.skip("the page is the same for either model; checked once")
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    expected = load_classifier(server["model"]).predict(load_image(photo)[0][None, None])[0]
+    browser = _browser()
+    try:
+        browser.set_window_size(*size)
+        browser.get(server["url"] + "/")
+        assert "plain background" in browser.find_element(By.TAG_NAME, "header").text
+        browser.find_element(By.ID, "file").send_keys(str(photo))
+        WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "letter").text != "?")
+        assert browser.find_element(By.ID, "letter").text == "ABCDEFGHIJKLMNOPQRSTUVWXY"[int(expected.argmax())]
+        bars = browser.find_elements(By.CSS_SELECTOR, "#bars .bar")
+        assert len(bars) == 5
+        src = browser.find_element(By.ID, "input-img").get_attribute("src")
+        assert src.startswith("data:image/png;base64,")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / f"serve-page-{size[0]}x{size[1]}.png"
+        browser.save_screenshot(str(shot))
+        assert np.asarray(Image.open(shot)).std() > 5  # a real rendering, not a blank page
+    finally:
+        browser.quit()
