@@ -51,3 +51,78 @@ class BatchAugment(nn.Module):
         gain = 1 + self._uniform(b, self.contrast, x).view(b, 1, 1, 1)
         shift = self._uniform(b, self.brightness, x).view(b, 1, 1, 1)
         return ((x - mean) * gain + mean + shift).clamp_(0, 1)
+
+
+class RobustAugment(nn.Module):
+    """Augmentation that imitates the gap between the dataset's crops and real photos.
+
+    Per image: mirror (left hands), rotation, zoom out onto a random backdrop (black, white, grey or
+    the edge colour: real photos show more background than the dataset's tight crops), shift,
+    aspect change, gamma, contrast, brightness, blur, noise and a cutout.
+
+    Args:
+        degrees: Maximum rotation either way.
+        zoom: (smallest, largest) scale of the hand; below 1 shows more backdrop.
+        translate: Maximum shift as a fraction of the image side.
+        flip: Probability of mirroring.
+    """
+
+    def __init__(
+        self,
+        degrees: float = 15.0,
+        zoom: tuple[float, float] = (0.55, 1.15),
+        translate: float = 0.15,
+        flip: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.degrees, self.zoom, self.translate, self.flip = degrees, zoom, translate, flip
+
+    @staticmethod
+    def _u(b: int, lo: float, hi: float, like: torch.Tensor) -> torch.Tensor:
+        return torch.rand(b, device=like.device, dtype=like.dtype) * (hi - lo) + lo
+
+    def _geometry(self, x: torch.Tensor) -> torch.Tensor:
+        b = x.shape[0]
+        angle = self._u(b, -1, 1, x) * math.radians(self.degrees)
+        zoom = self._u(b, *self.zoom, x)
+        aspect = torch.exp(self._u(b, -0.15, 0.15, x))  # up to ~15% wider or taller
+        mirror = torch.where(torch.rand(b, device=x.device) < self.flip, -1.0, 1.0).to(x.dtype)
+        sx, sy = mirror / (zoom * aspect), 1 / (zoom / aspect)
+        cos, sin = torch.cos(angle), torch.sin(angle)
+        tx, ty = self._u(b, -2, 2, x) * self.translate, self._u(b, -2, 2, x) * self.translate
+        theta = torch.stack([torch.stack([cos * sx, -sin * sy, tx], 1), torch.stack([sin * sx, cos * sy, ty], 1)], 1)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        # Backdrop: black / white / random grey / the image's own edges, a quarter each.
+        kind = torch.randint(0, 4, (b, 1, 1, 1), device=x.device)
+        fill = torch.where(kind == 0, 0.0, torch.where(kind == 1, 1.0, self._u(b, 0, 1, x).view(b, 1, 1, 1)))
+        warped_fill = F.grid_sample(x - fill, grid, padding_mode="zeros", align_corners=False) + fill
+        warped_edge = F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+        return torch.where(kind == 3, warped_edge, warped_fill)
+
+    def _photometric(self, x: torch.Tensor) -> torch.Tensor:
+        b = x.shape[0]
+        x = x.clamp(0, 1) ** torch.exp(self._u(b, -0.6, 0.6, x)).view(b, 1, 1, 1)  # gamma 0.55..1.8
+        mean = x.mean(dim=(1, 2, 3), keepdim=True)
+        x = (x - mean) * self._u(b, 0.65, 1.4, x).view(b, 1, 1, 1) + mean + self._u(b, -0.15, 0.15, x).view(b, 1, 1, 1)
+        blur = self._u(b, -1, 1, x).clamp_min(0).view(b, 1, 1, 1)  # half sharp; else mixed with a 3x3 box blur
+        x = torch.lerp(x, F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False), blur)
+        x = x + torch.randn_like(x) * self._u(b, 0, 0.03, x).view(b, 1, 1, 1)
+        return x
+
+    def _cutout(self, x: torch.Tensor) -> torch.Tensor:
+        b, _, h, w = x.shape
+        size = 7
+        cy = torch.randint(0, h - size + 1, (b,), device=x.device).view(b, 1, 1)
+        cx = torch.randint(0, w - size + 1, (b,), device=x.device).view(b, 1, 1)
+        rows = torch.arange(h, device=x.device).view(1, h, 1)
+        cols = torch.arange(w, device=x.device).view(1, 1, w)
+        box = (rows >= cy) & (rows < cy + size) & (cols >= cx) & (cols < cx + size)  # (B, H, W)
+        apply = (torch.rand(b, 1, 1, device=x.device) < 0.3) & box
+        return torch.where(apply.unsqueeze(1), self._u(b, 0, 1, x).view(b, 1, 1, 1), x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 1, H, W) floats in [0, 1] -> augmented batch of the same shape."""
+        return self._cutout(self._photometric(self._geometry(x))).clamp_(0, 1)
+
+
+AUGMENTERS: dict[str, type[nn.Module] | None] = {"none": None, "basic": BatchAugment, "robust": RobustAugment}

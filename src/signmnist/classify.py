@@ -17,6 +17,7 @@ import numpy as np
 from signmnist.datafile import load_csv
 from signmnist.errors import SignMnistError
 from signmnist.images import ImageError, find_images, load_image
+from signmnist.preprocess import Preprocess
 from signmnist.runtime import Classifier, load_classifier
 
 BATCH = 256
@@ -39,7 +40,7 @@ def _is_csv(path: Path) -> bool:
 
 def iter_items(paths: list[str], classifier: Classifier) -> Iterator[Item]:
     """Expand files, folders (recursive, sorted) and CSVs into items; failures become items with errors."""
-    size, labels = classifier.preprocess.image_size, classifier.preprocess.labels
+    labels = classifier.preprocess.labels
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -47,7 +48,7 @@ def iter_items(paths: list[str], classifier: Classifier) -> Iterator[Item]:
             if not files:
                 yield Item(raw, None, error=f"{raw}: folder holds no image files")
             for f in files:
-                yield _image_item(f, size)
+                yield _image_item(f, classifier.preprocess)
         elif _is_csv(path):
             try:
                 split = load_csv(path)
@@ -57,12 +58,12 @@ def iter_items(paths: list[str], classifier: Classifier) -> Iterator[Item]:
             for i, (img, lab) in enumerate(zip(split.images, split.labels, strict=True)):
                 yield Item(f"{raw}:{i + 2}", img, truth=labels[int(lab)])
         else:
-            yield _image_item(path, size)
+            yield _image_item(path, classifier.preprocess)
 
 
-def _image_item(path: Path, size: int) -> Item:
+def _image_item(path: Path, preprocess: Preprocess) -> Item:
     try:
-        return Item(str(path), load_image(path, size)[0])
+        return Item(str(path), load_image(path, preprocess)[0])
     except ImageError as e:
         return Item(str(path), None, error=str(e))
 
@@ -115,7 +116,8 @@ def classify(paths: list[str], ckpt: Path, json: bool = False, top_k: int = 3) -
     """Classify image files, folders of images and dataset CSVs with a checkpoint or an .onnx model.
 
     Images (PNG, JPEG, WebP, BMP, GIF first frame, TIFF; any size and mode) are turned to grayscale,
-    centre-cropped to a square and resized to 28x28, exactly as at training time. A file that fails
+    cropped to a square as the model's preprocessing says (backdrop trim by default, or around the
+    hand found by MediaPipe) and resized to 28x28. A file that fails
     is reported on its own line and the run goes on; the exit status is 1 if any input failed.
 
     Args:
@@ -190,7 +192,7 @@ def eval_photos(roots: list[str], ckpt: Path, out: Path = Path("photo_eval"), js
     photos = [p for r in roots for p in find_photos(Path(r), labels)]
     if not photos:
         raise SignMnistError(f"{', '.join(roots)}: no photos found; expected ROOT/<source>/<LETTER>/*.jpg")
-    items = predict_items(iter(_image_item(p.path, classifier.preprocess.image_size) for p in photos), classifier, 1)
+    items = predict_items(iter(_image_item(p.path, classifier.preprocess) for p in photos), classifier, 1)
     done = [(p, it) for p, it in zip(photos, items, strict=True)]
     failed = [it for _, it in done if it.error]
     ok = [(p, it) for p, it in done if not it.error]

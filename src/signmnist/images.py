@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from signmnist.errors import SignMnistError
+from signmnist.preprocess import Preprocess
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 # Far beyond any photo a person sends (a 12,000 x 8,000 frame is 96 MP), far below a decompression bomb.
@@ -81,9 +82,57 @@ def center_square(gray: np.ndarray) -> np.ndarray:
     return gray[top : top + side, left : left + side]
 
 
-def prepare(gray: np.ndarray, size: int) -> np.ndarray:
-    """uint8 (H, W) -> uint8 (size, size): centre square crop, then area-averaging resize."""
-    square = center_square(gray)
+def trim_square(gray: np.ndarray, tolerance: int = 40, margin: float = 0.08) -> np.ndarray:
+    """A square around what stands out from a near-uniform border (a hand on a backdrop).
+
+    The backdrop level is the median of the outermost pixels; if the border is not uniform (a
+    room, a face) or nothing stands out, this is the centred square. The square is padded with the
+    backdrop level where it runs past the image.
+    """
+    h, w = gray.shape
+    edge = np.concatenate([gray[:2].ravel(), gray[-2:].ravel(), gray[:, :2].ravel(), gray[:, -2:].ravel()])
+    level = float(np.median(edge))
+    if np.mean(np.abs(edge.astype(float) - level) > tolerance) > 0.1:
+        return center_square(gray)  # busy border: no backdrop to trim
+    fg = np.abs(gray.astype(np.int16) - level) > tolerance
+    rows, cols = np.flatnonzero(fg.mean(1) > 0.02), np.flatnonzero(fg.mean(0) > 0.02)
+    if len(rows) == 0 or len(cols) == 0 or (rows[-1] - rows[0]) < 0.15 * h or (cols[-1] - cols[0]) < 0.15 * w:
+        return center_square(gray)
+    side = int(max(rows[-1] - rows[0], cols[-1] - cols[0]) * (1 + 2 * margin)) + 1
+    cy, cx = (rows[0] + rows[-1]) // 2, (cols[0] + cols[-1]) // 2
+    canvas = np.full((h + 2 * side, w + 2 * side), round(level), dtype=np.uint8)
+    canvas[side : side + h, side : side + w] = gray
+    top, left = cy + side - side // 2, cx + side - side // 2
+    return canvas[top : top + side, left : left + side]
+
+
+def crop_box(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """gray[top:top+h, left:left+w], padded with the image's median where the box runs past the edges."""
+    top, left, bh, bw = box
+    h, w = gray.shape
+    pad = max(0, -top, -left, top + bh - h, left + bw - w)
+    if pad:
+        gray = np.pad(gray, pad, constant_values=int(np.median(gray)))
+        top, left = top + pad, left + pad
+    return gray[top : top + bh, left : left + bw]
+
+
+def prepare(gray: np.ndarray, size: int, crop: str = "center", rgb: np.ndarray | None = None) -> np.ndarray:
+    """uint8 (H, W) -> uint8 (size, size): square crop, then area-averaging resize.
+
+    crop: 'center' (centred square), 'trim' (cut a uniform backdrop away first) or 'hand' (a square
+    around the hand that MediaPipe finds in `rgb`; 'trim' if it finds none or is not installed).
+    """
+    square = None
+    if gray.shape == (size, size) or crop == "center":
+        square = center_square(gray)
+    elif crop == "hand" and rgb is not None:
+        from signmnist.hands import hand_box
+
+        box = hand_box(rgb)
+        square = crop_box(gray, box) if box else None
+    if square is None:
+        square = trim_square(gray)
     if square.shape == (size, size):
         return np.ascontiguousarray(square)
     resized = Image.fromarray(square).resize(
@@ -93,9 +142,14 @@ def prepare(gray: np.ndarray, size: int) -> np.ndarray:
 
 
 def load_image(
-    source: str | os.PathLike | bytes, size: int = 28, name: str | None = None
+    source: str | os.PathLike | bytes, preprocess: Preprocess | None = None, name: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decode an image file (or its bytes) into the model's input.
+
+    Args:
+        source: A path or the file's bytes.
+        preprocess: The model's preprocessing (input size, crop policy); default: the package's.
+        name: How to name the source in errors.
 
     Returns:
         (input, gray): uint8 (size, size) model input, and the full-size uint8 grayscale image.
@@ -109,7 +163,9 @@ def load_image(
     with contextlib.suppress(Exception):
         img = ImageOps.exif_transpose(img)
     gray = _to_gray(img)
-    return prepare(gray, size), gray
+    preprocess = preprocess or Preprocess()
+    rgb = np.asarray(img.convert("RGB")) if preprocess.crop == "hand" else None
+    return prepare(gray, preprocess.image_size, preprocess.crop, rgb), gray
 
 
 def find_images(root: Path) -> list[Path]:

@@ -15,7 +15,7 @@ def predict_probabilities(system: SignMNISTSystem, images: torch.Tensor) -> torc
     was_training = system.training
     system.eval()
     try:
-        return system(images.to(system.device)).softmax(dim=-1).cpu()
+        return system.inference_graph()(images.to(system.device)).cpu()
     finally:
         system.train(was_training)
 

@@ -28,6 +28,15 @@ def letter(label: int) -> str:
     return LETTERS[label]
 
 
+def _as_bool(value: object, name: str) -> bool:
+    # Dotted CLI flags (--model.preprocess.per_image=false) arrive as strings.
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"preprocess.{name}: expected true or false, got {value!r}")
+
+
 @dataclass(frozen=True)
 class Preprocess:
     """How raw 8-bit grayscale images become model inputs.
@@ -37,12 +46,23 @@ class Preprocess:
         mean: Mean subtracted after scaling pixels to [0, 1].
         std: Standard deviation divided by after subtracting the mean.
         labels: Letter for each output logit.
+        per_image: Standardise each image by its own mean and std instead of the dataset's
+            (removes brightness and contrast differences between cameras).
+        crop: How photos become squares: 'center' (largest centred square), 'trim' (first cut
+            away near-uniform borders, e.g. a black or white backdrop, then a centred square) or
+            'hand' (a square around the hand found by MediaPipe Hands, the optional `hands` extra;
+            'trim' where it is not installed or finds no hand).
+        flip_tta: Average the prediction of each image and its mirror image (a left hand signs
+            the mirror image of a right hand; the letter is the same).
     """
 
     image_size: int = IMAGE_SIZE
     mean: float = PIXEL_MEAN
     std: float = PIXEL_STD
     labels: tuple[str, ...] = LETTERS
+    per_image: bool = False
+    crop: str = "trim"
+    flip_tta: bool = False
 
     def to_dict(self) -> dict:
         """Plain-typed form, safe for `weights_only` checkpoints and ONNX metadata."""
@@ -52,12 +72,19 @@ class Preprocess:
 
     @classmethod
     def from_dict(cls, d: dict) -> Preprocess:
-        """Inverse of `to_dict`."""
+        """Inverse of `to_dict`; missing keys take their defaults (older checkpoints lack the newer ones)."""
+        default = cls()
+        crop = str(d.get("crop", default.crop))
+        if crop not in ("center", "trim", "hand"):
+            raise ValueError(f"preprocess.crop: expected 'center', 'trim' or 'hand', got {crop!r}")
         return cls(
-            image_size=int(d["image_size"]),
-            mean=float(d["mean"]),
-            std=float(d["std"]),
-            labels=tuple(d["labels"]),
+            image_size=int(d.get("image_size", default.image_size)),
+            mean=float(d.get("mean", default.mean)),
+            std=float(d.get("std", default.std)),
+            labels=tuple(d.get("labels", default.labels)),
+            per_image=_as_bool(d.get("per_image", default.per_image), "per_image"),
+            crop=crop,
+            flip_tta=_as_bool(d.get("flip_tta", default.flip_tta), "flip_tta"),
         )
 
     def scale(self, images: torch.Tensor) -> torch.Tensor:
@@ -65,5 +92,9 @@ class Preprocess:
         return images.float().div_(255.0)
 
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
-        """float in [0, 1] -> standardised model input (works on tensors and numpy arrays)."""
+        """float (B, 1, H, W) in [0, 1] -> standardised model input."""
+        if self.per_image:
+            mean = x.mean(dim=(1, 2, 3), keepdim=True)
+            std = x.std(dim=(1, 2, 3), keepdim=True)
+            return (x - mean) / (std + 0.02)  # the floor keeps a blank image from blowing up
         return (x - self.mean) / self.std

@@ -167,7 +167,7 @@ def create_app(ckpt: Path, max_body_mb: float = 10.0, max_batch: int = 64, max_w
         if not body:
             return error(400, f"{name}: empty image")
         try:
-            model_input, _ = await asyncio.to_thread(load_image, body, classifier.preprocess.image_size, name)
+            model_input, _ = await asyncio.to_thread(load_image, body, classifier.preprocess, name)
         except ImageError as e:
             return error(400, str(e))
         probs = await batcher.predict(model_input)

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
-from signmnist.augment import BatchAugment
+from signmnist.augment import AUGMENTERS
 from signmnist.errors import ConfigError
 from signmnist.models import build_model
 from signmnist.preprocess import NUM_CLASSES, Preprocess
@@ -29,7 +29,9 @@ class SignMNISTSystem(L.LightningModule):
         arch: Network: 'mlp' (the seed network) or 'cnn'.
         width: Channels of the CNN's first block (ignored by 'mlp').
         dropout: Dropout probability.
-        augment: Apply random affine and brightness/contrast jitter to training batches.
+        augment: Training-batch augmentation: 'none', 'basic' (small affine, brightness/contrast) or
+            'robust' (imitates real photos: zoom-out onto random backdrops, mirroring, gamma, blur,
+            noise, cutout). `true`/`false` mean 'basic'/'none'.
         optimizer: 'adam', 'adamw' or 'sgd' (Nesterov momentum 0.9).
         lr: Learning rate (the peak rate with 'onecycle').
         weight_decay: Weight decay.
@@ -43,7 +45,7 @@ class SignMNISTSystem(L.LightningModule):
         arch: Literal["mlp", "cnn"] = "cnn",
         width: int = 16,
         dropout: float = 0.2,
-        augment: bool = True,
+        augment: Literal["none", "basic", "robust"] | bool = "basic",
         optimizer: Literal["adam", "adamw", "sgd"] = "adamw",
         lr: float = 1e-3,
         weight_decay: float = 0.0,
@@ -52,11 +54,17 @@ class SignMNISTSystem(L.LightningModule):
         preprocess: dict | None = None,
     ) -> None:
         super().__init__()
-        self.preprocess = Preprocess.from_dict(preprocess) if preprocess else Preprocess()
+        try:
+            self.preprocess = Preprocess.from_dict(preprocess) if preprocess else Preprocess()
+        except ValueError as e:
+            raise ConfigError(f"model.{e}") from None
         self.save_hyperparameters()
         self.hparams["preprocess"] = self.preprocess.to_dict()  # stored resolved, so the checkpoint is self-contained
         self.net = build_model(arch, width, dropout)
-        self.augmenter = BatchAugment() if augment else None
+        mode = {True: "basic", False: "none"}.get(augment, augment) if isinstance(augment, bool) else augment
+        if mode not in AUGMENTERS:
+            raise ConfigError(f"model.augment: expected one of {sorted(AUGMENTERS)}, got {augment!r}")
+        self.augmenter = AUGMENTERS[mode]() if AUGMENTERS[mode] else None
         # One accuracy and one mean-loss metric per stage; updated each step, logged once per epoch.
         for stage in ("train", "val", "test"):
             setattr(self, f"{stage}_acc", MulticlassAccuracy(NUM_CLASSES, average="micro", validate_args=False))
@@ -73,7 +81,7 @@ class SignMNISTSystem(L.LightningModule):
             super().__setattr__(name, value)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """uint8 images (B, 1, 28, 28) -> logits (B, 25)."""
+        """uint8 images (B, 1, 28, 28) -> logits (B, 25) of the image alone (no test-time mirroring)."""
         return self.net(self.preprocess.normalize(self.preprocess.scale(images)))
 
     def model_step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: Stage) -> torch.Tensor:
@@ -82,7 +90,12 @@ class SignMNISTSystem(L.LightningModule):
         x = self.preprocess.scale(images)
         if stage == "train" and self.augmenter is not None:
             x = self.augmenter(x)
-        logits = self.net(self.preprocess.normalize(x))  # (B, 25)
+        x = self.preprocess.normalize(x)
+        logits = self.net(x)  # (B, 25)
+        if stage != "train" and self.preprocess.flip_tta:
+            # Evaluate exactly what is deployed: the mean of the image's and its mirror's probabilities.
+            probs = (logits.softmax(-1) + self.net(x.flip(-1)).softmax(-1)) / 2
+            logits = probs.clamp_min(1e-12).log()
         # Smoothing regularises training only; val/test report the plain cross-entropy.
         smoothing = self.hparams.label_smoothing if stage == "train" else 0.0
         loss = F.cross_entropy(logits, labels, label_smoothing=smoothing)
@@ -121,7 +134,7 @@ class SignMNISTSystem(L.LightningModule):
     def predict_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         """Class probabilities (B, 25) for a batch of images (with or without labels)."""
         images = batch[0] if isinstance(batch, (tuple, list)) else batch
-        return self(images).softmax(dim=-1)
+        return self.inference_graph()(images)
 
     def configure_optimizers(self) -> Any:
         hp = self.hparams
@@ -188,8 +201,11 @@ class _InferenceGraph(torch.nn.Module):
 
     def __init__(self, net: torch.nn.Module, preprocess: Preprocess) -> None:
         super().__init__()
-        self.net, self.mean, self.std = net, preprocess.mean, preprocess.std
+        self.net, self.preprocess = net, preprocess
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        x = (images.float() / 255.0 - self.mean) / self.std
-        return self.net(x).softmax(dim=-1)
+        x = self.preprocess.normalize(images.float() / 255.0)
+        probs = self.net(x).softmax(dim=-1)
+        if self.preprocess.flip_tta:  # mirror-image test-time augmentation, inside the exported graph
+            probs = (probs + self.net(x.flip(-1)).softmax(dim=-1)) / 2
+        return probs

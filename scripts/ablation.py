@@ -1,0 +1,88 @@
+"""Ablation for real-photo accuracy (issue 9): train variants, then measure each on a photo folder.
+
+    python scripts/ablation.py ../shared/photos            # trains 3 variants (~10 min on 2 cores)
+
+The photos are used only to measure: every variant's recipe and every preprocessing switch are
+fixed in advance below, and nothing is tuned or selected per photo. Writes reports/ablation.md.
+"""
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from signmnist.checkpoint import load_system
+from signmnist.classify import find_photos
+from signmnist.datafile import load_csv
+from signmnist.images import load_image
+from signmnist.runtime import TorchClassifier
+
+ROOT = Path(__file__).resolve().parents[1]
+# name -> (config, extra flags, preprocessing at training time)
+VARIANTS = {
+    "cnn.yaml (basic augmentation)": ("cnn", [], {}),
+    "+ robust augmentation": ("cnn", ["--model.augment=robust", "--trainer.max_epochs=12"], {}),
+    "+ robust aug. + per-image standardisation": (
+        "cnn", ["--model.augment=robust", "--trainer.max_epochs=12", "--model.preprocess.per_image=true"], {},
+    ),
+    "robust.yaml (width 32, 15 epochs)": ("robust", [], {}),
+}  # fmt: skip
+# Inference-time switches measured on every trained model.
+SWITCHES = {
+    "centre crop": {"crop": "center", "flip_tta": False},
+    "+ trim backdrop": {"crop": "trim", "flip_tta": False},
+    "+ trim + mirror TTA": {"crop": "trim", "flip_tta": True},
+}
+
+
+def train(name: str, config: str, flags: list[str]) -> Path:
+    out = ROOT / "checkpoints/ablation" / name.split(" (")[0].replace(" ", "_").replace("+", "").replace(".", "")
+    ckpt = out / "best.ckpt"
+    if not ckpt.exists():
+        cmd = [sys.executable, "-m", "signmnist", "fit", "--config", str(ROOT / f"configs/{config}.yaml"), *flags,
+               f"--checkpoint.dirpath={out}", "--trainer.enable_progress_bar=false"]  # fmt: skip
+        subprocess.run(cmd, check=True, cwd=ROOT)
+    return ckpt
+
+
+def measure(ckpt: Path, photos_root: Path, switch: dict) -> dict:
+    system = load_system(ckpt)
+    system.preprocess = replace(system.preprocess, **switch)
+    clf = TorchClassifier.__new__(TorchClassifier)
+    clf.system, clf.preprocess, clf.source = system, system.preprocess, ckpt
+    clf._graph, clf._torch = system.inference_graph(), __import__("torch")
+    photos = find_photos(photos_root, system.preprocess.labels)
+    images = np.stack([load_image(p.path, system.preprocess)[0] for p in photos])[:, None]
+    pred = clf.predict(images).argmax(1)
+    truth = np.array([system.preprocess.labels.index(p.letter) for p in photos])
+    sources = np.array([p.source for p in photos])
+    test = load_csv(ROOT / "data/sign_mnist_test.csv.gz")
+    test_acc = float((clf.predict(test.images[:, None]).argmax(1) == test.labels).mean())
+    per_source = {s: float((pred[sources == s] == truth[sources == s]).mean()) for s in sorted(set(sources))}
+    return {"overall": float((pred == truth).mean()), "per_source": per_source, "test": test_acc}
+
+
+def main() -> None:
+    photos = Path(sys.argv[1])
+    rows = []
+    for name, (config, flags, _) in VARIANTS.items():
+        ckpt = train(name, config, flags)
+        for switch_name, switch in SWITCHES.items():
+            r = measure(ckpt, photos, switch)
+            rows.append((name, switch_name, r))
+            print(name, switch_name, r, flush=True)
+    sources = list(rows[0][2]["per_source"])
+    lines = ["| model | photo preprocessing | official test acc | photos overall | " + " | ".join(sources) + " |",
+             "|---|---|---|---|" + "---|" * len(sources)]  # fmt: skip
+    for name, switch_name, r in rows:
+        cells = [f"{r['per_source'][s]:.1%}" for s in sources]
+        lines.append(f"| {name} | {switch_name} | {r['test']:.4f} | {r['overall']:.1%} | " + " | ".join(cells) + " |")
+    (ROOT / "reports").mkdir(exist_ok=True)
+    (ROOT / "reports/ablation.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
