@@ -20,14 +20,24 @@ from signmnist.images import load_image
 from signmnist.runtime import TorchClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
-# name -> (config, extra flags, preprocessing at training time)
+NO_SWAP = '--model.augment_options={"backdrop_swap": 0, "invert": 0}'
+# name -> (checkpoint folder under checkpoints/ablation, config, extra flags)
 VARIANTS = {
-    "cnn.yaml (basic augmentation)": ("cnn", [], {}),
-    "+ robust augmentation": ("cnn", ["--model.augment=robust", "--trainer.max_epochs=12"], {}),
-    "+ robust aug. + per-image standardisation": (
-        "cnn", ["--model.augment=robust", "--trainer.max_epochs=12", "--model.preprocess.per_image=true"], {},
+    "cnn.yaml (basic augmentation)": ("cnnyaml", "cnn", []),
+    "+ robust geometric/photometric augmentation": (
+        "_robust_augmentation", "cnn", ["--model.augment=robust", NO_SWAP, "--trainer.max_epochs=12"],
     ),
-    "robust.yaml (width 32, 15 epochs)": ("robust", [], {}),
+    "+ the same + per-image standardisation": (
+        "_robust_aug__per-image_standardisation", "cnn",
+        ["--model.augment=robust", NO_SWAP, "--trainer.max_epochs=12", "--model.preprocess.per_image=true"],
+    ),
+    "robust.yaml without backdrop swap and inversion": (
+        "robustyaml_without_backdrop_swap_and_inversion", "robust", [NO_SWAP],
+    ),
+    "robust.yaml without inversion": (
+        "robustyaml_without_inversion", "robust", ['--model.augment_options={"invert": 0}'],
+    ),
+    "robust.yaml (width 32, 15 epochs)": ("robustyaml", "robust", []),
 }  # fmt: skip
 # Inference-time switches measured on every trained model.
 SWITCHES = {
@@ -35,10 +45,12 @@ SWITCHES = {
     "+ trim backdrop": {"crop": "trim", "flip_tta": False},
     "+ trim + mirror TTA": {"crop": "trim", "flip_tta": True},
 }
+if __import__("signmnist.hands", fromlist=["available"]).available():  # MediaPipe installed
+    SWITCHES["hand crop (MediaPipe) + mirror TTA"] = {"crop": "hand", "flip_tta": True}
 
 
-def train(name: str, config: str, flags: list[str]) -> Path:
-    out = ROOT / "checkpoints/ablation" / name.split(" (")[0].replace(" ", "_").replace("+", "").replace(".", "")
+def train(folder: str, config: str, flags: list[str]) -> Path:
+    out = ROOT / "checkpoints/ablation" / folder
     ckpt = out / "best.ckpt"
     if not ckpt.exists():
         cmd = [sys.executable, "-m", "signmnist", "fit", "--config", str(ROOT / f"configs/{config}.yaml"), *flags,
@@ -67,8 +79,8 @@ def measure(ckpt: Path, photos_root: Path, switch: dict) -> dict:
 def main() -> None:
     photos = Path(sys.argv[1])
     rows = []
-    for name, (config, flags, _) in VARIANTS.items():
-        ckpt = train(name, config, flags)
+    for name, (folder, config, flags) in VARIANTS.items():
+        ckpt = train(folder, config, flags)
         for switch_name, switch in SWITCHES.items():
             r = measure(ckpt, photos, switch)
             rows.append((name, switch_name, r))

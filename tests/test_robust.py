@@ -92,3 +92,8 @@ def test_hand_crop_with_mediapipe_finds_a_square_box():
     from signmnist.hands import hand_box
 
     assert hand_box(np.zeros((120, 160, 3), np.uint8)) is None  # no hand in a black frame
+
+
+def test_unknown_augment_option_is_a_config_error():
+    with pytest.raises(ConfigError, match="augment_options"):
+        SignMNISTSystem(augment="robust", augment_options={"sparkle": 1})

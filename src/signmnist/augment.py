@@ -56,15 +56,19 @@ class BatchAugment(nn.Module):
 class RobustAugment(nn.Module):
     """Augmentation that imitates the gap between the dataset's crops and real photos.
 
-    Per image: mirror (left hands), rotation, zoom out onto a random backdrop (black, white, grey or
-    the edge colour: real photos show more background than the dataset's tight crops), shift,
-    aspect change, gamma, contrast, brightness, blur, noise and a cutout.
+    Per image: backdrop swap (what differs from the border level stays, the rest becomes black or a
+    random grey: a rough stand-in for hands photographed on a plain backdrop), mirror (left hands),
+    rotation, zoom out onto a random backdrop (real photos show more background than the dataset's
+    tight crops), shift, aspect change, gamma, contrast, brightness, blur, noise, cutout, and
+    inversion (so that shape, not whether the hand is lighter or darker than its backdrop, decides).
 
     Args:
         degrees: Maximum rotation either way.
         zoom: (smallest, largest) scale of the hand; below 1 shows more backdrop.
         translate: Maximum shift as a fraction of the image side.
         flip: Probability of mirroring.
+        backdrop_swap: Probability of the backdrop swap.
+        invert: Probability of inverting the image.
     """
 
     def __init__(
@@ -73,9 +77,12 @@ class RobustAugment(nn.Module):
         zoom: tuple[float, float] = (0.55, 1.15),
         translate: float = 0.15,
         flip: float = 0.5,
+        backdrop_swap: float = 0.3,
+        invert: float = 0.2,
     ) -> None:
         super().__init__()
-        self.degrees, self.zoom, self.translate, self.flip = degrees, zoom, translate, flip
+        self.degrees, self.zoom, self.translate, self.flip = degrees, tuple(zoom), translate, flip
+        self.backdrop_swap, self.invert = backdrop_swap, invert
 
     @staticmethod
     def _u(b: int, lo: float, hi: float, like: torch.Tensor) -> torch.Tensor:
@@ -120,9 +127,21 @@ class RobustAugment(nn.Module):
         apply = (torch.rand(b, 1, 1, device=x.device) < 0.3) & box
         return torch.where(apply.unsqueeze(1), self._u(b, 0, 1, x).view(b, 1, 1, 1), x)
 
+    def _swap_backdrop(self, x: torch.Tensor) -> torch.Tensor:
+        b = x.shape[0]
+        edge = torch.cat([x[..., :2, :].flatten(1), x[..., -2:, :].flatten(1),
+                          x[..., :, :2].flatten(1), x[..., :, -2:].flatten(1)], 1)  # fmt: skip
+        level = edge.median(dim=1).values.view(b, 1, 1, 1)
+        keep = F.avg_pool2d(((x - level).abs() > 0.12).to(x.dtype), 3, stride=1, padding=1)  # soft mask (B,1,H,W)
+        fill = torch.where(torch.rand(b, 1, 1, 1, device=x.device) < 0.6, 0.0, self._u(b, 0, 1, x).view(b, 1, 1, 1))
+        swapped = keep * x + (1 - keep) * fill
+        return torch.where(torch.rand(b, 1, 1, 1, device=x.device) < self.backdrop_swap, swapped, x)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 1, H, W) floats in [0, 1] -> augmented batch of the same shape."""
-        return self._cutout(self._photometric(self._geometry(x))).clamp_(0, 1)
+        x = self._cutout(self._photometric(self._geometry(self._swap_backdrop(x)))).clamp_(0, 1)
+        flip = torch.rand(x.shape[0], 1, 1, 1, device=x.device) < self.invert
+        return torch.where(flip, 1 - x, x)
 
 
 AUGMENTERS: dict[str, type[nn.Module] | None] = {"none": None, "basic": BatchAugment, "robust": RobustAugment}

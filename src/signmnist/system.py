@@ -37,6 +37,7 @@ class SignMNISTSystem(L.LightningModule):
         weight_decay: Weight decay.
         scheduler: 'none', 'cosine' (per step, to zero) or 'onecycle' (per step).
         label_smoothing: Label smoothing of the cross-entropy loss.
+        augment_options: Keyword arguments for the augmentation (e.g. {"invert": 0.0} for 'robust').
         preprocess: Preprocessing metadata; leave unset to use the package defaults.
     """
 
@@ -52,6 +53,7 @@ class SignMNISTSystem(L.LightningModule):
         scheduler: Literal["none", "cosine", "onecycle"] = "none",
         label_smoothing: float = 0.0,
         preprocess: dict | None = None,
+        augment_options: dict | None = None,
     ) -> None:
         super().__init__()
         try:
@@ -64,7 +66,10 @@ class SignMNISTSystem(L.LightningModule):
         mode = {True: "basic", False: "none"}.get(augment, augment) if isinstance(augment, bool) else augment
         if mode not in AUGMENTERS:
             raise ConfigError(f"model.augment: expected one of {sorted(AUGMENTERS)}, got {augment!r}")
-        self.augmenter = AUGMENTERS[mode]() if AUGMENTERS[mode] else None
+        try:
+            self.augmenter = AUGMENTERS[mode](**(augment_options or {})) if AUGMENTERS[mode] else None
+        except TypeError as e:
+            raise ConfigError(f"model.augment_options: {e}") from None
         # One accuracy and one mean-loss metric per stage; updated each step, logged once per epoch.
         for stage in ("train", "val", "test"):
             setattr(self, f"{stage}_acc", MulticlassAccuracy(NUM_CLASSES, average="micro", validate_args=False))
