@@ -34,10 +34,10 @@ VARIANTS = {
     "robust.yaml without backdrop swap and inversion": (
         "robustyaml_without_backdrop_swap_and_inversion", "robust", [NO_SWAP],
     ),
+    "robust.yaml (width 32, 15 epochs)": ("robustyaml", "robust", []),
     "robust.yaml without inversion": (
         "robustyaml_without_inversion", "robust", ['--model.augment_options={"invert": 0}'],
     ),
-    "robust.yaml (width 32, 15 epochs)": ("robustyaml", "robust", []),
 }  # fmt: skip
 # Inference-time switches measured on every trained model.
 SWITCHES = {

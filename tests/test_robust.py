@@ -67,7 +67,7 @@ def test_robust_config_trains_exports_and_is_mirror_invariant(trained, tmp_path)
     cli = cli_main(["fit", "--config", str(ROOT / "configs/robust.yaml"), *tiny_args(train, test, tmp_path),
                     "--trainer.max_epochs=1", "--model.width=8"])  # fmt: skip
     pre = cli.model.preprocess
-    assert pre.per_image and pre.crop == "trim" and pre.flip_tta
+    assert pre.per_image and pre.crop == "hand" and pre.flip_tta
     onnx = tmp_path / "robust.onnx"
     assert export(tmp_path / "ckpt/best.ckpt", onnx, test_path=test).ok
     clf = load_classifier(onnx)
