@@ -157,7 +157,8 @@ class SignMNISTSystem(L.LightningModule):
         self._resume_rng = checkpoint.get("signmnist_rng")
 
     def on_train_start(self) -> None:
-        planned, now = self._schedule_length(), self.trainer.estimated_stepping_batches
+        planned = self._schedule_length()
+        now = self.trainer.estimated_stepping_batches if planned is not None else None
         if planned is not None and planned != now:
             raise ConfigError(
                 f"the checkpoint's LR schedule ({self.hparams.scheduler}) spans {planned} steps but this run has "
