@@ -24,7 +24,7 @@ train-seed: setup
 train-cnn: setup
 	$(BIN)/signmnist fit --config configs/cnn.yaml
 
-## The model for real photos (configs/robust.yaml): about 10 minutes on 2 cores; not part of `run`.
+## The model for real photos (configs/robust.yaml): ~4x the CNN's compute per epoch; not part of `run`.
 train-robust: setup
 	$(BIN)/signmnist fit --config configs/robust.yaml
 	$(BIN)/signmnist export --ckpt checkpoints/robust/best.ckpt --out checkpoints/robust/model.onnx
