@@ -1,5 +1,6 @@
 """Full runs on the bundled dataset: the seed script and the CNN reaching its accuracy target."""
 
+import json
 import re
 from pathlib import Path
 
@@ -43,6 +44,23 @@ def test_cnn_config_reaches_99_8_percent_on_the_official_test_set(workdir):
     acc = float(re.search(r"Official test set: acc ([0-9.]+)", test.stdout).group(1))
     assert acc >= 0.998
     assert _metric("test acc", fit.stdout) == pytest.approx(acc, abs=1e-4)
+
+    # The consistency guarantee on the whole official test set: every row written out as a PNG and
+    # classified from disk gets exactly the prediction of the CSV row.
+    from PIL import Image
+
+    from signmnist.datafile import load_csv
+
+    pngs = workdir / "pngs"
+    pngs.mkdir()
+    for i, img in enumerate(load_csv(ROOT / "data/sign_mnist_test.csv.gz").images):
+        Image.fromarray(img).save(pngs / f"{i:05d}.png")
+    from_csv = run_cmd("signmnist", "classify", f"--ckpt={best}", "--json", "data/sign_mnist_test.csv.gz", cwd=workdir)
+    from_png = run_cmd("signmnist", "classify", f"--ckpt={best}", "--json", str(pngs), cwd=workdir)
+    a, b = from_csv.stdout.splitlines(), from_png.stdout.splitlines()
+    assert len(a) == len(b) == 7172
+    strip = [(json.loads(x)["letter"], json.loads(x)["probability"]) for x in a]
+    assert strip == [(json.loads(y)["letter"], json.loads(y)["probability"]) for y in b]
 
 
 def test_bench_runs_every_section_and_writes_the_table(trained, tmp_path):
