@@ -30,7 +30,7 @@ import torch.nn.functional as F
 import yaml
 
 from signmnist.augment import BatchAugment
-from signmnist.data import SignMNISTDataModule
+from signmnist.data import SignMNISTDataModule, stratified_split
 from signmnist.datafile import load_splits
 from signmnist.export import write_onnx
 from signmnist.models import build_model
@@ -149,8 +149,6 @@ def _naive_loaders(train: Path, test: Path, dm: SignMNISTDataModule, batch_size:
 
     frame = pd.read_csv(train)
     # The very same train/val rows as the pipeline's split.
-    from signmnist.data import stratified_split
-
     tr, va = stratified_split(frame["label"].to_numpy(), dm.hparams.val_fraction, dm.hparams.split_seed)
     loader = torch.utils.data.DataLoader
     return (
