@@ -11,13 +11,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from signmnist.checkpoint import load_system
-from signmnist.classify import find_photos
 from signmnist.datafile import load_csv
-from signmnist.images import load_image
-from signmnist.runtime import TorchClassifier
+from signmnist.runtime import TorchClassifier, photo_accuracy
 
 ROOT = Path(__file__).resolve().parents[1]
 NO_SWAP = '--model.augment_options={"backdrop_swap": 0, "invert": 0}'
@@ -62,18 +58,11 @@ def train(folder: str, config: str, flags: list[str]) -> Path:
 def measure(ckpt: Path, photos_root: Path, switch: dict) -> dict:
     system = load_system(ckpt)
     system.preprocess = replace(system.preprocess, **switch)
-    clf = TorchClassifier.__new__(TorchClassifier)
-    clf.system, clf.preprocess, clf.source = system, system.preprocess, ckpt
-    clf._graph, clf._torch = system.inference_graph(), __import__("torch")
-    photos = find_photos(photos_root, system.preprocess.labels)
-    images = np.stack([load_image(p.path, system.preprocess)[0] for p in photos])[:, None]
-    pred = clf.predict(images).argmax(1)
-    truth = np.array([system.preprocess.labels.index(p.letter) for p in photos])
-    sources = np.array([p.source for p in photos])
+    clf = TorchClassifier(ckpt, system=system)
+    overall, per_source = photo_accuracy(clf, photos_root)
     test = load_csv(ROOT / "data/sign_mnist_test.csv.gz")
     test_acc = float((clf.predict(test.images[:, None]).argmax(1) == test.labels).mean())
-    per_source = {s: float((pred[sources == s] == truth[sources == s]).mean()) for s in sorted(set(sources))}
-    return {"overall": float((pred == truth).mean()), "per_source": per_source, "test": test_acc}
+    return {"overall": overall, "per_source": per_source, "test": test_acc}
 
 
 def main() -> None:

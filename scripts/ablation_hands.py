@@ -13,21 +13,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
-from signmnist.classify import find_photos
-from signmnist.images import load_image
-from signmnist.runtime import OnnxClassifier
-
-
-def measure(clf: OnnxClassifier, root: Path, crop: str) -> tuple[float, dict[str, float]]:
-    pre = replace(clf.preprocess, crop=crop)
-    photos = find_photos(root, pre.labels)
-    pred = clf.predict(np.stack([load_image(p.path, pre)[0] for p in photos])[:, None]).argmax(1)
-    truth = np.array([pre.labels.index(p.letter) for p in photos])
-    src = np.array([p.source for p in photos])
-    per_source = {s: float((pred[src == s] == truth[src == s]).mean()) for s in sorted(set(src))}
-    return float((pred == truth).mean()), per_source
+from signmnist.runtime import OnnxClassifier, photo_accuracy
 
 
 def main() -> None:
@@ -35,7 +21,8 @@ def main() -> None:
     for onnx in sys.argv[2:]:
         clf = OnnxClassifier(onnx)
         for crop in ("trim", "hand"):
-            overall, per_source = measure(clf, root, crop)
+            clf.preprocess = replace(clf.preprocess, crop=crop)  # crop is applied before the model
+            overall, per_source = photo_accuracy(clf, root)
             cells = " | ".join(f"{v:.1%}" for v in per_source.values())
             print(
                 f"| {Path(onnx).stem} | {crop} crop, mirror TTA={clf.preprocess.flip_tta} | {overall:.1%} | {cells} |"

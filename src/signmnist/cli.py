@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from lightning.pytorch.utilities import rank_zero_only
 
@@ -118,8 +119,6 @@ def _print_test_line(metrics: dict, ckpt_path: str | None) -> None:
 def _print_predictions(batches: list | None, show: int = 10) -> None:
     if not batches:
         return
-    import torch
-
     probs = torch.cat(batches)  # (N, 25)
     top_p, top_i = probs.max(dim=-1)
     print(f"\nPredicted {len(probs)} images; first {min(show, len(probs))}:")

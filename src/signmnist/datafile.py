@@ -69,8 +69,8 @@ def _read_bytes(path: Path) -> bytes:
     return raw
 
 
-def _text_lines(path: Path, raw: bytes) -> tuple[str, bytes]:
-    """Split off and check the header; return it and the body with LF line ends."""
+def _body(path: Path, raw: bytes) -> bytes:
+    """Check and split off the header; return the data rows with LF line ends."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     raw = raw.replace(b"\r\n", b"\n").rstrip(b"\n")
@@ -86,7 +86,7 @@ def _text_lines(path: Path, raw: bytes) -> tuple[str, bytes]:
         raise DataError(f"{path}: line 1: expected header 'label,pixel1,...,pixel784', got {shown!r}")
     if not body:
         raise DataError(f"{path}: no data rows after the header")
-    return header_text, body
+    return body
 
 
 def _diagnose_line(line: bytes) -> str | None:
@@ -123,7 +123,7 @@ def parse_csv(path: str | os.PathLike) -> Split:
         DataError: naming the file, the line and what was expected.
     """
     path = Path(path)
-    _, body = _text_lines(path, _read_bytes(path))
+    body = _body(path, _read_bytes(path))
     if b"\n\n" in body:
         # np.loadtxt skips blank lines, which would shift the line numbers we report.
         raise _first_bad_line(path, body)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -59,13 +59,14 @@ class OnnxClassifier:
 class TorchClassifier:
     """A Lightning checkpoint rebuilt in eval mode (loaded with `weights_only=True`)."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, system: Any = None) -> None:
+        """Load `path`, or wrap an already built `system` (then `path` only names its source)."""
         import torch
 
         from signmnist.checkpoint import load_system
 
         self.source = Path(path)
-        self.system = load_system(path)
+        self.system = system if system is not None else load_system(path)
         self.preprocess = self.system.preprocess
         self._graph = self.system.inference_graph()
         self._torch = torch
@@ -74,6 +75,20 @@ class TorchClassifier:
         """uint8 (B, 1, 28, 28) -> float32 probabilities (B, 25)."""
         with self._torch.inference_mode():
             return self._graph(self._torch.from_numpy(np.ascontiguousarray(images, dtype=np.uint8))).numpy()
+
+
+def photo_accuracy(classifier: Classifier, root: Path) -> tuple[float, dict[str, float]]:
+    """Overall and per-source accuracy on ROOT/<source>/<LETTER>/* with the classifier's preprocessing."""
+    from signmnist.classify import find_photos
+    from signmnist.images import load_image
+
+    pre = classifier.preprocess
+    photos = find_photos(root, pre.labels)
+    pred = classifier.predict(np.stack([load_image(p.path, pre)[0] for p in photos])[:, None]).argmax(1)
+    truth = np.array([pre.labels.index(p.letter) for p in photos])
+    src = np.array([p.source for p in photos])
+    per_source = {s: float((pred[src == s] == truth[src == s]).mean()) for s in sorted(set(src))}
+    return float((pred == truth).mean()), per_source
 
 
 def load_classifier(path: str | os.PathLike) -> Classifier:
