@@ -38,6 +38,37 @@ def test_robust_augmentation_mirrors_about_half_the_images():
     assert 0.35 < right_heavy < 0.65
 
 
+def test_clean_share_gets_only_the_mild_augmentation():
+    x = torch.full((200, 1, 28, 28), 0.9)  # bright images: inversion makes them dark
+
+    def mixed(clean: float) -> torch.Tensor:
+        aug = RobustAugment(invert=1.0, backdrop_swap=0.0, clean=clean)
+        aug._geometry = lambda t, clutter: t  # isolate the inversion from the robust pipeline
+        aug._photometric = lambda t: t
+        torch.manual_seed(0)
+        return aug(x).mean(dim=(1, 2, 3))
+
+    assert (mixed(0.0) < 0.5).all()  # every image inverted
+    kept = mixed(0.5)
+    assert 0.35 < (kept > 0.5).float().mean() < 0.65  # about half kept the dataset's look...
+    assert ((kept[kept > 0.5] - 0.9).abs() <= 0.1 + 1e-6).all()  # ...up to the mild brightness jitter
+
+
+def test_clutter_puts_texture_behind_a_zoomed_out_hand():
+    x = torch.rand(64, 1, 28, 28)
+    aug = RobustAugment(zoom=(0.5, 0.5), translate=0.0, degrees=0, backdrop_swap=0.0, invert=0.0)
+    aug._photometric = lambda t: t
+    aug._cutout = lambda t: t
+    corner = (slice(None), 0, slice(0, 4), slice(0, 4))  # outside the half-size hand
+    torch.manual_seed(0)
+    flat = aug(x)[corner].flatten(1).std(dim=1)
+    aug.clutter = 1.0
+    torch.manual_seed(0)
+    textured = aug(x)[corner].flatten(1).std(dim=1)
+    assert (textured > 0.02).float().mean() > 0.6  # another image's pixels (all but the edge-repeat quarter)
+    assert (flat > 0.02).float().mean() < 0.05  # flat levels or repeated edges without clutter
+
+
 def test_per_image_standardisation_ignores_brightness_and_contrast():
     pre = Preprocess(per_image=True)
     x = torch.rand(2, 1, 28, 28) * 0.5 + 0.2
@@ -60,6 +91,8 @@ def test_bad_preprocess_values_are_config_errors():
         SignMNISTSystem(preprocess={"crop": "zoom"})
     with pytest.raises(ConfigError, match=r"preprocess\.per_image"):
         SignMNISTSystem(preprocess={"per_image": "maybe"})
+    with pytest.raises(ConfigError, match=r"preprocess\.mask_hand"):
+        SignMNISTSystem(preprocess={"mask_hand": 2})
 
 
 def test_robust_config_trains_exports_and_is_mirror_invariant(trained, tmp_path):
@@ -67,7 +100,7 @@ def test_robust_config_trains_exports_and_is_mirror_invariant(trained, tmp_path)
     cli = cli_main(["fit", "--config", str(ROOT / "configs/robust.yaml"), *tiny_args(train, test, tmp_path),
                     "--trainer.max_epochs=1", "--model.width=8"])  # fmt: skip
     pre = cli.model.preprocess
-    assert pre.per_image and pre.crop == "hand" and pre.flip_tta
+    assert pre.per_image and pre.crop == "hand" and pre.mask_hand and pre.flip_tta
     onnx = tmp_path / "robust.onnx"
     assert export(tmp_path / "ckpt/best.ckpt", onnx, test_path=test).ok
     clf = load_classifier(onnx)
@@ -87,13 +120,68 @@ def test_hand_crop_falls_back_to_trimming_without_mediapipe(monkeypatch):
     np.testing.assert_array_equal(prepare(gray, 28, "hand", rgb), prepare(gray, 28, "trim"))
 
 
-def test_hand_crop_with_mediapipe_finds_a_square_box():
+def test_mediapipe_finds_no_hand_in_a_black_frame():
     pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
-    from signmnist.hands import hand_box
+    from signmnist.hands import find_hand
 
-    assert hand_box(np.zeros((120, 160, 3), np.uint8)) is None  # no hand in a black frame
+    assert find_hand(np.zeros((120, 160, 3), np.uint8)) is None  # no hand in a black frame
 
 
 def test_unknown_augment_option_is_a_config_error():
     with pytest.raises(ConfigError, match="augment_options"):
         SignMNISTSystem(augment="robust", augment_options={"sparkle": 1})
+
+
+def _fake_landmarks() -> np.ndarray:
+    """21 (x, y) points of an upright open hand, palm around (100, 130), fingers up to y=40."""
+    wrist, palm = [(100, 170)], [(80 + 10 * i, 130) for i in range(4)]
+    fingers = [(80 + 10 * i, 130 - 30 * k) for i in range(4) for k in (1, 2, 3)]
+    thumb = [(70, 160), (60, 150), (55, 140), (50, 130)]
+    return np.array(wrist + thumb + [p for i in range(4) for p in [palm[i], *fingers[3 * i : 3 * i + 3]]], float)
+
+
+def test_hand_mask_covers_the_hand_and_nothing_far_from_it():
+    from signmnist.hands import hand_mask
+
+    pts = _fake_landmarks()
+    mask = hand_mask(pts, (200, 200))
+    assert mask.shape == (200, 200) and mask.min() >= 0 and mask.max() <= 1
+    assert (mask[pts[:, 1].astype(int), pts[:, 0].astype(int)] > 0.9).all()  # every landmark is inside
+    assert mask[:20].max() == 0 and mask[:, 150:].max() == 0  # above the fingertips, right of the hand
+
+
+def test_masked_hand_crop_puts_the_hand_on_black(monkeypatch):
+    from signmnist import hands
+    from signmnist.images import prepare
+
+    monkeypatch.setattr(hands, "find_hand", lambda rgb: _fake_landmarks())
+    gray = np.full((200, 200), 180, np.uint8)  # a bright room around the hand
+    rgb = np.stack([gray] * 3, axis=-1)
+    plain, masked = prepare(gray, 28, "hand", rgb), prepare(gray, 28, "hand", rgb, mask_hand=True)
+    assert plain.min() > 150  # the crop alone keeps the room
+    assert masked[0, 0] == 0 and masked[-1, -1] == 0 and masked[0, -1] == 0  # corners: background blacked out
+    assert masked[14, 14] > 150  # the palm is kept
+
+
+def test_mediapipe_finds_the_hand_in_real_photos():
+    pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
+    photos = ROOT.parent / "shared/photos/massey_snrao310"
+    if not photos.is_dir():
+        pytest.skip(f"{photos} is not here (the real photos are not part of the project)")
+    from PIL import Image
+
+    from signmnist.hands import find_hand
+    from signmnist.images import find_images, load_image
+
+    paths = find_images(photos)[:: max(1, len(find_images(photos)) // 10)][:10]  # ten photos across letters
+    found = 0
+    for path in paths:
+        rgb = np.asarray(Image.open(path).convert("RGB"))
+        points = find_hand(rgb)
+        if points is not None:
+            found += 1
+            h, w = rgb.shape[:2]
+            assert points.shape == (21, 2) and (points[:, 0] > -0.1 * w).all() and (points[:, 1] < 1.1 * h).all()
+        model_input, _ = load_image(path, Preprocess(crop="hand", mask_hand=True))
+        assert model_input.shape == (28, 28)
+    assert found >= 6  # hands on a black backdrop: MediaPipe finds most of them

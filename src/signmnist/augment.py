@@ -69,6 +69,10 @@ class RobustAugment(nn.Module):
         flip: Probability of mirroring.
         backdrop_swap: Probability of the backdrop swap.
         invert: Probability of inverting the image.
+        clutter: Probability that a backdrop (swapped or zoomed-out) is a magnified piece of another
+            image of the batch rather than a flat level: a stand-in for a face or a room behind the hand.
+        clean: Probability that an image gets only the mild 'basic' augmentation (plus mirroring)
+            instead of all of the above, so the network keeps seeing the dataset's own look.
     """
 
     def __init__(
@@ -79,16 +83,19 @@ class RobustAugment(nn.Module):
         flip: float = 0.5,
         backdrop_swap: float = 0.3,
         invert: float = 0.2,
+        clutter: float = 0.0,
+        clean: float = 0.0,
     ) -> None:
         super().__init__()
         self.degrees, self.zoom, self.translate, self.flip = degrees, tuple(zoom), translate, flip
-        self.backdrop_swap, self.invert = backdrop_swap, invert
+        self.backdrop_swap, self.invert, self.clutter, self.clean = backdrop_swap, invert, clutter, clean
+        self.mild = BatchAugment()
 
     @staticmethod
     def _u(b: int, lo: float, hi: float, like: torch.Tensor) -> torch.Tensor:
         return torch.rand(b, device=like.device, dtype=like.dtype) * (hi - lo) + lo
 
-    def _geometry(self, x: torch.Tensor) -> torch.Tensor:
+    def _geometry(self, x: torch.Tensor, clutter: torch.Tensor | None) -> torch.Tensor:
         b = x.shape[0]
         angle = self._u(b, -1, 1, x) * math.radians(self.degrees)
         zoom = self._u(b, *self.zoom, x)
@@ -99,12 +106,31 @@ class RobustAugment(nn.Module):
         tx, ty = self._u(b, -2, 2, x) * self.translate, self._u(b, -2, 2, x) * self.translate
         theta = torch.stack([torch.stack([cos * sx, -sin * sy, tx], 1), torch.stack([sin * sx, cos * sy, ty], 1)], 1)
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-        # Backdrop: black / white / random grey / the image's own edges, a quarter each.
+        # Backdrop: black / white / random grey / the image's own edges, a quarter each (or clutter).
         kind = torch.randint(0, 4, (b, 1, 1, 1), device=x.device)
         fill = torch.where(kind == 0, 0.0, torch.where(kind == 1, 1.0, self._u(b, 0, 1, x).view(b, 1, 1, 1)))
-        warped_fill = F.grid_sample(x - fill, grid, padding_mode="zeros", align_corners=False) + fill
+        fill = self._with_clutter(fill, clutter)  # (B, 1, 1, 1) or (B, 1, H, W)
+        inside = F.grid_sample(torch.ones_like(x[:, :1]), grid, padding_mode="zeros", align_corners=False)
+        warped_fill = F.grid_sample(x, grid, padding_mode="zeros", align_corners=False) + (1 - inside) * fill
         warped_edge = F.grid_sample(x, grid, padding_mode="border", align_corners=False)
         return torch.where(kind == 3, warped_edge, warped_fill)
+
+    def _clutter(self, x: torch.Tensor) -> torch.Tensor:
+        """Backdrops made of other images of the batch, magnified 2-3x and shifted: textures, not hands."""
+        b = x.shape[0]
+        other = x.roll(int(torch.randint(1, max(b, 2), ()).item()), dims=0)  # (B, 1, H, W), another image each
+        scale = self._u(b, 1 / 3, 1 / 2, x)
+        tx, ty = self._u(b, -1, 1, x) * (1 - scale), self._u(b, -1, 1, x) * (1 - scale)
+        zero = torch.zeros_like(scale)
+        theta = torch.stack([torch.stack([scale, zero, tx], 1), torch.stack([zero, scale, ty], 1)], 1)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        return F.grid_sample(other, grid, padding_mode="border", align_corners=False)
+
+    def _with_clutter(self, fill: torch.Tensor, clutter: torch.Tensor | None) -> torch.Tensor:
+        if clutter is None:
+            return fill
+        use = torch.rand(fill.shape[0], 1, 1, 1, device=fill.device) < self.clutter
+        return torch.where(use, clutter, fill)
 
     def _photometric(self, x: torch.Tensor) -> torch.Tensor:
         b = x.shape[0]
@@ -127,21 +153,28 @@ class RobustAugment(nn.Module):
         apply = (torch.rand(b, 1, 1, device=x.device) < 0.3) & box
         return torch.where(apply.unsqueeze(1), self._u(b, 0, 1, x).view(b, 1, 1, 1), x)
 
-    def _swap_backdrop(self, x: torch.Tensor) -> torch.Tensor:
+    def _swap_backdrop(self, x: torch.Tensor, clutter: torch.Tensor | None) -> torch.Tensor:
         b = x.shape[0]
         edge = torch.cat([x[..., :2, :].flatten(1), x[..., -2:, :].flatten(1),
                           x[..., :, :2].flatten(1), x[..., :, -2:].flatten(1)], 1)  # fmt: skip
         level = edge.median(dim=1).values.view(b, 1, 1, 1)
         keep = F.avg_pool2d(((x - level).abs() > 0.12).to(x.dtype), 3, stride=1, padding=1)  # soft mask (B,1,H,W)
         fill = torch.where(torch.rand(b, 1, 1, 1, device=x.device) < 0.6, 0.0, self._u(b, 0, 1, x).view(b, 1, 1, 1))
+        fill = self._with_clutter(fill, clutter)
         swapped = keep * x + (1 - keep) * fill
         return torch.where(torch.rand(b, 1, 1, 1, device=x.device) < self.backdrop_swap, swapped, x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 1, H, W) floats in [0, 1] -> augmented batch of the same shape."""
-        x = self._cutout(self._photometric(self._geometry(self._swap_backdrop(x)))).clamp_(0, 1)
-        flip = torch.rand(x.shape[0], 1, 1, 1, device=x.device) < self.invert
-        return torch.where(flip, 1 - x, x)
+        b = x.shape[0]
+        clutter = self._clutter(x) if self.clutter > 0 else None
+        out = self._cutout(self._photometric(self._geometry(self._swap_backdrop(x, clutter), clutter))).clamp_(0, 1)
+        out = torch.where(torch.rand(b, 1, 1, 1, device=x.device) < self.invert, 1 - out, out)
+        if self.clean > 0:
+            mild = self.mild(x)
+            mild = torch.where(torch.rand(b, 1, 1, 1, device=x.device) < self.flip, mild.flip(-1), mild)
+            out = torch.where(torch.rand(b, 1, 1, 1, device=x.device) < self.clean, mild, out)
+        return out
 
 
 AUGMENTERS: dict[str, type[nn.Module] | None] = {"none": None, "basic": BatchAugment, "robust": RobustAugment}

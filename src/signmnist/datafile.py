@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import time
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,8 +129,11 @@ def parse_csv(path: str | os.PathLike) -> Split:
         # np.loadtxt skips blank lines, which would shift the line numbers we report.
         raise _first_bad_line(path, body)
     try:
-        table = np.loadtxt(io.BytesIO(body), delimiter=",", dtype=np.int32, ndmin=2, comments=None)
-    except (ValueError, OverflowError):
+        with warnings.catch_warnings():
+            # numpy < 2 (which the `hands` extra needs) truncates "1.5" to 1 with only a DeprecationWarning.
+            warnings.simplefilter("error", DeprecationWarning)
+            table = np.loadtxt(io.BytesIO(body), delimiter=",", dtype=np.int32, ndmin=2, comments=None)
+    except (ValueError, OverflowError, DeprecationWarning):
         raise _first_bad_line(path, body) from None
     if table.shape[1] != len(FIELDS):
         raise _first_bad_line(path, body)

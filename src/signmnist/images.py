@@ -106,31 +106,43 @@ def trim_square(gray: np.ndarray, tolerance: int = 40, margin: float = 0.08) -> 
     return canvas[top : top + side, left : left + side]
 
 
-def crop_box(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """gray[top:top+h, left:left+w], padded with the image's median where the box runs past the edges."""
+def crop_box(gray: np.ndarray, box: tuple[int, int, int, int], fill: int | None = None) -> np.ndarray:
+    """gray[top:top+h, left:left+w], padded where the box runs past the edges with `fill` (default: the median)."""
     top, left, bh, bw = box
     h, w = gray.shape
     pad = max(0, -top, -left, top + bh - h, left + bw - w)
     if pad:
-        gray = np.pad(gray, pad, constant_values=int(np.median(gray)))
+        gray = np.pad(gray, pad, constant_values=int(np.median(gray)) if fill is None else fill)
         top, left = top + pad, left + pad
     return gray[top : top + bh, left : left + bw]
 
 
-def prepare(gray: np.ndarray, size: int, crop: str = "center", rgb: np.ndarray | None = None) -> np.ndarray:
+def _hand_square(gray: np.ndarray, rgb: np.ndarray, mask: bool) -> np.ndarray | None:
+    from signmnist.hands import find_hand, hand_box, hand_mask
+
+    points = find_hand(rgb)
+    if points is None:
+        return None
+    if not mask:
+        return crop_box(gray, hand_box(points))
+    masked = (gray * hand_mask(points, gray.shape) + 0.5).astype(np.uint8)  # the hand on black
+    return crop_box(masked, hand_box(points), fill=0)
+
+
+def prepare(
+    gray: np.ndarray, size: int, crop: str = "center", rgb: np.ndarray | None = None, mask_hand: bool = False
+) -> np.ndarray:
     """uint8 (H, W) -> uint8 (size, size): square crop, then area-averaging resize.
 
     crop: 'center' (centred square), 'trim' (cut a uniform backdrop away first) or 'hand' (a square
-    around the hand that MediaPipe finds in `rgb`; 'trim' if it finds none or is not installed).
+    around the hand that MediaPipe finds in `rgb`, on black if `mask_hand`; 'trim' if it finds none
+    or is not installed).
     """
     square = None
     if gray.shape == (size, size) or crop == "center":
         square = center_square(gray)
     elif crop == "hand" and rgb is not None:
-        from signmnist.hands import hand_box
-
-        box = hand_box(rgb)
-        square = crop_box(gray, box) if box else None
+        square = _hand_square(gray, rgb, mask_hand)
     if square is None:
         square = trim_square(gray)
     if square.shape == (size, size):
@@ -165,7 +177,7 @@ def load_image(
     gray = _to_gray(img)
     preprocess = preprocess or Preprocess()
     rgb = np.asarray(img.convert("RGB")) if preprocess.crop == "hand" else None
-    return prepare(gray, preprocess.image_size, preprocess.crop, rgb), gray
+    return prepare(gray, preprocess.image_size, preprocess.crop, rgb, preprocess.mask_hand), gray
 
 
 def find_images(root: Path) -> list[Path]:

@@ -54,6 +54,9 @@ class Preprocess:
             'trim' where it is not installed or finds no hand).
         flip_tta: Average the prediction of each image and its mirror image (a left hand signs
             the mirror image of a right hand; the letter is the same).
+        mask_hand: With crop 'hand', black out everything but the palm and fingers that MediaPipe
+            finds, so a face or a room behind the hand never reaches the model (photos where no
+            hand is found are only trimmed).
     """
 
     image_size: int = IMAGE_SIZE
@@ -63,6 +66,7 @@ class Preprocess:
     per_image: bool = False
     crop: str = "trim"
     flip_tta: bool = False
+    mask_hand: bool = False
 
     def to_dict(self) -> dict:
         """Plain-typed form, safe for `weights_only` checkpoints and ONNX metadata."""
@@ -85,6 +89,7 @@ class Preprocess:
             per_image=_as_bool(d.get("per_image", default.per_image), "per_image"),
             crop=crop,
             flip_tta=_as_bool(d.get("flip_tta", default.flip_tta), "flip_tta"),
+            mask_hand=_as_bool(d.get("mask_hand", default.mask_hand), "mask_hand"),
         )
 
     def scale(self, images: torch.Tensor) -> torch.Tensor:
