@@ -146,7 +146,20 @@ def cli_main(args: Sequence[str] | None = None, run: bool = True) -> SignMNISTCL
 
 def main(args: Sequence[str] | None = None) -> None:
     """Run the Lightning commands (fit, validate, test, predict) with one-line errors."""
-    run_guarded(lambda: cli_main(args))
+    try:
+        run_guarded(lambda: cli_main(args))
+    finally:
+        _close_process_group()
+
+
+def _close_process_group() -> None:
+    # Lightning leaves the DDP process group open; its gloo threads, still running when the
+    # interpreter exits, can abort the process ("terminate called without an active exception",
+    # exit -6) after a successful run. Closing it here makes the exit clean.
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 if __name__ == "__main__":

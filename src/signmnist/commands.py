@@ -143,9 +143,9 @@ def main(args: Sequence[str] | None = None) -> None:
     if argv[0] in COMMANDS:
         code = run_guarded(lambda: run_command(argv[0], argv[1:]))
         sys.exit(code if isinstance(code, int) else 0)
-    from signmnist.cli import cli_main
+    from signmnist.cli import main as lightning_main
 
-    run_guarded(lambda: cli_main(argv))
+    lightning_main(argv)
 
 
 if __name__ == "__main__":
