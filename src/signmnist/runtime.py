@@ -77,20 +77,6 @@ class TorchClassifier:
             return self._graph(self._torch.from_numpy(np.ascontiguousarray(images, dtype=np.uint8))).numpy()
 
 
-def photo_accuracy(classifier: Classifier, root: Path) -> tuple[float, dict[str, float]]:
-    """Overall and per-source accuracy on ROOT/<source>/<LETTER>/* with the classifier's preprocessing."""
-    from signmnist.classify import find_photos
-    from signmnist.images import load_image
-
-    pre = classifier.preprocess
-    photos = find_photos(root, pre.labels)
-    pred = classifier.predict(np.stack([load_image(p.path, pre)[0] for p in photos])[:, None]).argmax(1)
-    truth = np.array([pre.labels.index(p.letter) for p in photos])
-    src = np.array([p.source for p in photos])
-    per_source = {s: float((pred[src == s] == truth[src == s]).mean()) for s in sorted(set(src))}
-    return float((pred == truth).mean()), per_source
-
-
 def load_classifier(path: str | os.PathLike) -> Classifier:
     """Load a `.onnx` export with ONNX Runtime (torch-free), anything else as a Lightning checkpoint.
 
