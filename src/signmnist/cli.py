@@ -156,10 +156,8 @@ def _close_process_group() -> None:
     # Lightning leaves the DDP process group open; its gloo threads, still running when the
     # interpreter exits, can abort the process ("terminate called without an active exception",
     # exit -6) after a successful run. Closing it here makes the exit clean.
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":
