@@ -63,6 +63,16 @@ def test_cnn_config_reaches_99_8_percent_on_the_official_test_set(workdir):
     assert strip == [(json.loads(y)["letter"], json.loads(y)["probability"]) for y in b]
 
 
+def test_bench_runs_only_the_sections_asked_for(tiny_data, tmp_path):
+    from signmnist.bench import bench
+
+    out = tmp_path / "results.md"
+    bench(out=out, train_path=tiny_data[0], test_path=tiny_data[1], sections=["data"])
+    text = out.read_text()
+    assert "Data:" in text and "--sections=[data]" in text
+    assert "Seed MLP" not in text and "CNN time-to-accuracy" not in text
+
+
 def test_bench_runs_every_section_and_writes_the_table(trained, tmp_path):
     out = tmp_path / "results.md"
     proc = run_cmd("signmnist", "bench", f"--out={out}", f"--train_path={trained['train']}",

@@ -525,10 +525,10 @@ def bench(
     import logging
 
     logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
-    sections: list[Table] = []
+    tables: list[Table] = []
 
     def emit(table: Table) -> None:
-        sections.append(table)
+        tables.append(table)
         print("\n" + table.markdown(), flush=True)
 
     wanted = set(sections or ["data", "mlp", "cnn", "inference", "serve"])
@@ -547,6 +547,7 @@ def bench(
     if "serve" in wanted:
         emit(bench_serve(system, dm))
     out.parent.mkdir(parents=True, exist_ok=True)
-    body = "\n\n".join(t.markdown() for t in sections)
-    out.write_text(f"# Benchmark results\n\nMachine: {machine_line()}\n\nCommand: `make bench`\n\n{body}\n")
+    body = "\n\n".join(t.markdown() for t in tables)
+    command = f"`signmnist bench --sections=[{','.join(sections)}]`" if sections else "`make bench`"
+    out.write_text(f"# Benchmark results\n\nMachine: {machine_line()}\n\nCommand: {command}\n\n{body}\n")
     print(f"\nwritten to {out}")
