@@ -3,6 +3,7 @@
 import json
 import struct
 import sys
+import warnings
 import zlib
 from pathlib import Path
 
@@ -262,3 +263,13 @@ def test_eval_photos_reports_overall_per_source_and_per_letter(trained, tmp_path
     correct = sum(Path(r["path"]).parent.name == r["letter"] for r in direct)
     assert report["overall"]["correct"] == correct
     assert Image.open(out / "confusion_matrix.png").size[0] > 300
+
+
+def test_read_only_inputs_predict_without_a_warning(trained):
+    images = load_csv(trained["test"]).images[:4, None].copy()
+    expected = load_classifier(trained["ckpt"]).predict(images)
+    images.flags.writeable = False  # as np.asarray(PIL image) gives
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for model in (trained["ckpt"], trained["onnx"]):
+            assert np.allclose(load_classifier(model).predict(images), expected, atol=1e-4)

@@ -73,8 +73,11 @@ class TorchClassifier:
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """uint8 (B, 1, 28, 28) -> float32 probabilities (B, 25)."""
+        x = np.ascontiguousarray(images, dtype=np.uint8)
+        if not x.flags.writeable:  # e.g. np.asarray of a PIL image; torch warns on read-only memory
+            x = x.copy()
         with self._torch.inference_mode():
-            return self._graph(self._torch.from_numpy(np.ascontiguousarray(images, dtype=np.uint8))).numpy()
+            return self._graph(self._torch.from_numpy(x)).numpy()
 
 
 def load_classifier(path: str | os.PathLike) -> Classifier:
