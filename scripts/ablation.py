@@ -27,6 +27,8 @@ from signmnist.runtime import TorchClassifier
 ROOT = Path(__file__).resolve().parents[1]
 NO_SWAP = '--model.augment_options={"backdrop_swap": 0, "invert": 0}'
 STRONG = '--model.augment_options={"clean": 0.3, "backdrop_swap": 0.6, "invert": 0.3}'
+WRIST = '--model.augment_options={"clean": 0.5, "wrist_cut": 0.7}'
+WRIST_SHEAR = '--model.augment_options={"clean": 0.5, "wrist_cut": 0.7, "shear": 0.2}'
 W32 = "--model.width=32"  # robust.yaml is width 48; the earlier variants were width 32
 # name -> (checkpoint folder under checkpoints/ablation, config, extra flags)
 VARIANTS = {
@@ -51,7 +53,9 @@ VARIANTS = {
         "clean05_clutter", "robust",
         [W32, '--model.augment_options={"clean": 0.5, "clutter": 0.5, "backdrop_swap": 0.5}'],
     ),
-    "clean 0.5, width 48 (robust.yaml)": ("clean05_width48", "robust", []),
+    "clean 0.5, width 48 (robust.yaml)": (
+        "clean05_width48", "robust", ['--model.augment_options={"clean": 0.5}'],
+    ),
     "width 32, clean 0.3, swap 0.6, invert 0.3, 20 epochs": (
         "clean03_swap06", "robust", [W32, STRONG, "--trainer.max_epochs=20"],
     ),
@@ -62,6 +66,14 @@ VARIANTS = {
         "clean04_swap08", "robust",
         [W32, '--model.augment_options={"clean": 0.4, "backdrop_swap": 0.8, "invert": 0.3}', "--trainer.max_epochs=20"],
     ),
+    "robust.yaml, seed 7": ("seed7", "robust", ["--seed_everything=7"]),
+    "robust.yaml, seed 1": ("seed1", "robust", ["--seed_everything=1"]),
+    "robust.yaml + wrist cut 0.7": ("wrist07", "robust", [WRIST]),
+    "robust.yaml + shear 0.2": ("shear02", "robust", ['--model.augment_options={"clean": 0.5, "shear": 0.2}']),
+    "robust.yaml + wrist cut 0.7 + shear 0.2": ("wrist07_shear02", "robust", [WRIST_SHEAR]),
+    "robust.yaml + wrist cut 0.7 + shear 0.2, seed 7": (
+        "wrist07_shear02_seed7", "robust", [WRIST_SHEAR, "--seed_everything=7"],
+    ),
 }  # fmt: skip
 # Averaged probabilities of several of the variants above.
 ENSEMBLES = {
@@ -69,6 +81,16 @@ ENSEMBLES = {
         "clean05_width48",
         "clean04_swap08",
         "clean03_swap06_seed7",
+    ],
+    "ensemble: robust.yaml with seeds 42, 7 and 1 (`make train-robust-ensemble`)": [
+        "clean05_width48",
+        "seed7",
+        "seed1",
+    ],
+    "ensemble: robust.yaml + the two wrist cut + shear models": [
+        "clean05_width48",
+        "wrist07_shear02",
+        "wrist07_shear02_seed7",
     ],
 }
 # Inference-time switches measured on every trained model: (crop, mask_hand, flip_tta).

@@ -273,3 +273,41 @@ def test_read_only_inputs_predict_without_a_warning(trained):
         warnings.simplefilter("error")
         for model in (trained["ckpt"], trained["onnx"]):
             assert np.allclose(load_classifier(model).predict(images), expected, atol=1e-4)
+
+
+def _variant(ckpt: Path, out: Path, seed: int = 0, **preprocess) -> Path:
+    """A copy of `ckpt` with perturbed head weights and, optionally, other preprocessing fields."""
+    import torch
+
+    state = torch.load(ckpt, weights_only=True, map_location="cpu")
+    head = [k for k in state["state_dict"] if k.endswith("weight")][-1]
+    g = torch.Generator().manual_seed(seed)
+    state["state_dict"][head] += torch.randn(state["state_dict"][head].shape, generator=g) * 0.5
+    state["hyper_parameters"]["preprocess"].update(preprocess)
+    torch.save(state, out)
+    return out
+
+
+def test_ensemble_export_averages_its_members(trained, tmp_path):
+    from signmnist.export import export
+
+    other = _variant(trained["ckpt"], tmp_path / "other.ckpt")
+    images = load_csv(trained["test"]).images[:, None]
+    members = [load_classifier(c).predict(images) for c in (trained["ckpt"], other)]
+    assert np.abs(members[0] - members[1]).max() > 0.01  # really two different models
+    for name, fmt in (("mean.onnx", "onnx"), ("mean.pt", "torchscript")):
+        result = export(trained["ckpt"], tmp_path / name, format=fmt, test_path=trained["test"], ensemble=[other])
+        assert result.ok
+    mean = load_classifier(tmp_path / "mean.onnx")
+    np.testing.assert_allclose(mean.predict(images), (members[0] + members[1]) / 2, atol=1e-5)
+    assert mean.preprocess == load_classifier(trained["ckpt"]).preprocess
+
+
+def test_ensemble_members_must_share_their_preprocessing(trained, tmp_path):
+    other = _variant(trained["ckpt"], tmp_path / "flip.ckpt", flip_tta=True)
+    out = tmp_path / "mean.onnx"
+    proc = run_cmd("signmnist", "export", f"--ckpt={trained['ckpt']}", f"--ensemble=[{other}]", f"--out={out}",
+                   f"--test_path={trained['test']}")  # fmt: skip
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert f"{other} preprocesses differently" in proc.stderr and "flip_tta: True vs False" in proc.stderr
+    assert not out.exists()

@@ -54,6 +54,36 @@ def test_clean_share_gets_only_the_mild_augmentation():
     assert ((kept[kept > 0.5] - 0.9).abs() <= 0.1 + 1e-6).all()  # ...up to the mild brightness jitter
 
 
+def test_wrist_cut_blacks_out_a_bottom_band_of_swapped_images_only():
+    x = torch.full((400, 1, 28, 28), 0.2)
+    x[..., 4:, 8:20] = 0.9  # a bright "arm" from row 4 down to the bottom edge, on a dark backdrop
+    aug = RobustAugment(backdrop_swap=1.0, wrist_cut=0.5)
+    torch.manual_seed(0)
+    y = aug._swap_backdrop(x, None)  # (B, 1, H, W); backdrop -> black or a random grey
+    fill = y[:, 0, -1, 0]  # (B,) the bottom-left corner is backdrop: whatever replaced it
+    cut = (y[:, 0, -1, 8:20] - fill[:, None]).abs().amax(dim=1) < 1e-6  # the arm's bottom row became fill
+    assert 0.35 < cut.float().mean() < 0.65  # about half lost the bottom of the arm...
+    assert torch.allclose(y[:, 0, 5:18, 9:19], x[:, 0, 5:18, 9:19])  # ...and none lost the arm above 64%
+    x[..., 4:, 8:20] = 0.2  # nothing stands out from the backdrop: only the fill remains anywhere
+    assert torch.equal(RobustAugment(backdrop_swap=0.0, wrist_cut=1.0)._swap_backdrop(x, None), x)
+
+
+def test_shear_only_draws_random_numbers_when_asked_for():
+    x = torch.rand(16, 1, 28, 28)
+    outputs = []
+    for shear in (0.0, 0.0, 0.3):
+        torch.manual_seed(3)
+        outputs.append(RobustAugment(shear=shear)(x))
+    torch.testing.assert_close(outputs[0], outputs[1])  # earlier recipes keep their random stream
+    assert not torch.allclose(outputs[0], outputs[2])
+    square = torch.zeros(1, 1, 28, 28)
+    square[..., 9:19, 9:19] = 1.0
+    aug = RobustAugment(degrees=0, zoom=(1.0, 1.0), translate=0.0, flip=0.0, shear=0.3)
+    sheared = aug._geometry(square.repeat(64, 1, 1, 1), None)  # (64, 1, 28, 28)
+    moved = (sheared - square).abs().flatten(1).sum(1)  # area that changed, per image
+    assert (moved > 1).float().mean() > 0.8  # a sheared square is no longer the same square
+
+
 def test_clutter_puts_texture_behind_a_zoomed_out_hand():
     x = torch.rand(64, 1, 28, 28)
     aug = RobustAugment(zoom=(0.5, 0.5), translate=0.0, degrees=0, backdrop_swap=0.0, invert=0.0)

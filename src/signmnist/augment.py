@@ -73,6 +73,10 @@ class RobustAugment(nn.Module):
             image of the batch rather than a flat level: a stand-in for a face or a room behind the hand.
         clean: Probability that an image gets only the mild 'basic' augmentation (plus mirroring)
             instead of all of the above, so the network keeps seeing the dataset's own look.
+        wrist_cut: Probability that a swapped backdrop also covers a band of 5-30% of the image
+            from the bottom edge, where the dataset's crops show the wrist and forearm: the hand
+            cut-out used at inference (`mask_hand`) stops at the wrist.
+        shear: Maximum shear either way (a rough stand-in for a camera looking from another angle).
     """
 
     def __init__(
@@ -85,8 +89,11 @@ class RobustAugment(nn.Module):
         invert: float = 0.2,
         clutter: float = 0.0,
         clean: float = 0.0,
+        wrist_cut: float = 0.0,
+        shear: float = 0.0,
     ) -> None:
         super().__init__()
+        self.wrist_cut, self.shear = wrist_cut, shear
         self.degrees, self.zoom, self.translate, self.flip = degrees, tuple(zoom), translate, flip
         self.backdrop_swap, self.invert, self.clutter, self.clean = backdrop_swap, invert, clutter, clean
         self.mild = BatchAugment()
@@ -105,6 +112,10 @@ class RobustAugment(nn.Module):
         cos, sin = torch.cos(angle), torch.sin(angle)
         tx, ty = self._u(b, -2, 2, x) * self.translate, self._u(b, -2, 2, x) * self.translate
         theta = torch.stack([torch.stack([cos * sx, -sin * sy, tx], 1), torch.stack([sin * sx, cos * sy, ty], 1)], 1)
+        if self.shear > 0:  # drawn only when asked for, so earlier recipes keep their random stream
+            shear = torch.eye(3, device=x.device, dtype=x.dtype).repeat(b, 1, 1)  # (B, 3, 3)
+            shear[:, 0, 1], shear[:, 1, 0] = self._u(b, -1, 1, x) * self.shear, self._u(b, -1, 1, x) * self.shear
+            theta = theta @ shear
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
         # Backdrop: black / white / random grey / the image's own edges, a quarter each (or clutter).
         kind = torch.randint(0, 4, (b, 1, 1, 1), device=x.device)
@@ -153,12 +164,21 @@ class RobustAugment(nn.Module):
         apply = (torch.rand(b, 1, 1, device=x.device) < 0.3) & box
         return torch.where(apply.unsqueeze(1), self._u(b, 0, 1, x).view(b, 1, 1, 1), x)
 
+    def _above_wrist(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 1, H, 1) row weights: 0 in a bottom band of 5-30% of the height (with prob. wrist_cut), else 1."""
+        b, _, h, _ = x.shape
+        cut = self._u(b, 0.05, 0.3, x) * (torch.rand(b, device=x.device) < self.wrist_cut)  # (B,) share of rows
+        rows = (torch.arange(h, device=x.device, dtype=x.dtype) + 0.5) / h  # (H,) row centres in (0, 1)
+        return ((1 - cut.view(b, 1)) - rows.view(1, h)).mul(h / 2).clamp(0, 1).view(b, 1, h, 1)  # 2-pixel ramp
+
     def _swap_backdrop(self, x: torch.Tensor, clutter: torch.Tensor | None) -> torch.Tensor:
         b = x.shape[0]
         edge = torch.cat([x[..., :2, :].flatten(1), x[..., -2:, :].flatten(1),
                           x[..., :, :2].flatten(1), x[..., :, -2:].flatten(1)], 1)  # fmt: skip
         level = edge.median(dim=1).values.view(b, 1, 1, 1)
         keep = F.avg_pool2d(((x - level).abs() > 0.12).to(x.dtype), 3, stride=1, padding=1)  # soft mask (B,1,H,W)
+        if self.wrist_cut > 0:
+            keep = keep * self._above_wrist(x)
         fill = torch.where(torch.rand(b, 1, 1, 1, device=x.device) < 0.6, 0.0, self._u(b, 0, 1, x).view(b, 1, 1, 1))
         fill = self._with_clutter(fill, clutter)
         swapped = keep * x + (1 - keep) * fill

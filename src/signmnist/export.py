@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +42,35 @@ class Parity:
         )
 
 
-def write_onnx(system: SignMNISTSystem, path: Path) -> None:
-    """Write the system's inference graph as ONNX with a dynamic batch axis and its preprocessing metadata."""
+class _MeanGraph(torch.nn.Module):
+    """An ensemble: uint8 (B, 1, 28, 28) -> the members' probabilities (B, 25), averaged."""
+
+    def __init__(self, graphs: list[torch.nn.Module]) -> None:
+        super().__init__()
+        self.graphs = torch.nn.ModuleList(graphs)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return torch.stack([g(images) for g in self.graphs]).mean(dim=0)  # (M, B, 25) -> (B, 25)
+
+
+def _members(systems: SignMNISTSystem | Sequence[SignMNISTSystem]) -> list[SignMNISTSystem]:
+    return [systems] if isinstance(systems, SignMNISTSystem) else list(systems)
+
+
+def inference_graph(systems: SignMNISTSystem | Sequence[SignMNISTSystem]) -> torch.nn.Module:
+    """One system's inference graph, or the mean of several (an ensemble sharing one preprocessing)."""
+    members = _members(systems)
+    graphs = [m.inference_graph() for m in members]
+    return graphs[0] if len(graphs) == 1 else _MeanGraph(graphs).eval()
+
+
+def write_onnx(systems: SignMNISTSystem | Sequence[SignMNISTSystem], path: Path) -> None:
+    """Write the inference graph of a system (or the mean of several) as ONNX with a dynamic batch axis
+    and its preprocessing metadata."""
     import onnx
 
-    graph = system.inference_graph()
+    members = _members(systems)
+    graph = inference_graph(members)
     example = torch.zeros(1, 1, 28, 28, dtype=torch.uint8)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
@@ -62,13 +87,33 @@ def write_onnx(system: SignMNISTSystem, path: Path) -> None:
     model = onnx.load(str(path))
     meta = {
         "signmnist_format": ONNX_FORMAT,
-        "preprocess": json.dumps(system.preprocess.to_dict()),
-        "arch": system.hparams.arch,
+        "preprocess": json.dumps(members[0].preprocess.to_dict()),
+        "arch": _arch(members),
     }
     for key, value in meta.items():
         model.metadata_props.add(key=key, value=value)
     model.doc_string = "uint8 images (batch, 1, 28, 28) -> letter probabilities (batch, 25); labels in metadata"
     onnx.save(model, str(path))
+
+
+def _arch(members: list[SignMNISTSystem]) -> str:
+    archs = [m.hparams.arch for m in members]
+    return archs[0] if len(archs) == 1 else f"mean of {len(archs)}: {', '.join(archs)}"
+
+
+def _load_members(ckpt: Path, ensemble: list[Path]) -> list[SignMNISTSystem]:
+    members = [load_system(ckpt)]
+    for path in ensemble:
+        member = load_system(path)
+        if member.preprocess != members[0].preprocess:
+            ours, theirs = members[0].preprocess.to_dict(), member.preprocess.to_dict()
+            field = next(k for k in ours if ours[k] != theirs.get(k))
+            raise SignMnistError(
+                f"--ensemble: {path} preprocesses differently from {ckpt} "
+                f"({field}: {theirs.get(field)!r} vs {ours[field]!r}); an ensemble shares one preprocessing"
+            )
+        members.append(member)
+    return members
 
 
 def parity(reference: np.ndarray, candidate: np.ndarray) -> Parity:
@@ -86,6 +131,7 @@ def export(
     format: str = "onnx",
     test_path: Path = Path("data/sign_mnist_test.csv.gz"),
     parity_images: int = 2048,
+    ensemble: list[Path] | None = None,
 ) -> Parity:
     """Export a checkpoint for deployment and check it reproduces the checkpoint's predictions.
 
@@ -97,29 +143,32 @@ def export(
         format: 'onnx' (ONNX Runtime, torch-free) or 'torchscript'.
         test_path: Official test CSV whose first images are used for the parity check.
         parity_images: How many test images the parity check compares.
+        ensemble: More checkpoints with the same preprocessing: the exported model averages the
+            probabilities of `ckpt` and these (one file, one call per batch).
     """
     if format not in ("onnx", "torchscript"):
         raise SignMnistError(f"--format: expected 'onnx' or 'torchscript', got {format!r}")
-    system = load_system(ckpt)
-    graph = system.inference_graph()
+    members = _load_members(ckpt, ensemble or [])
+    graph = inference_graph(members)
     images = load_csv(test_path).images[:parity_images, None]  # (N, 1, 28, 28) uint8
     with torch.inference_mode():
         reference = graph(torch.from_numpy(images)).numpy()
     with atomic_output(out) as tmp:  # the file appears at `out` only if parity passes
         if format == "onnx":
-            write_onnx(system, tmp)
+            write_onnx(members, tmp)
             candidate = OnnxClassifier(tmp).predict(images)
         else:
             traced = torch.jit.freeze(torch.jit.trace(graph, torch.from_numpy(images[:1])))
-            torch.jit.save(traced, str(tmp), _extra_files=_ts_meta(system))
+            torch.jit.save(traced, str(tmp), _extra_files=_ts_meta(members))
             with torch.inference_mode():
                 candidate = torch.jit.load(str(tmp))(torch.from_numpy(images)).numpy()
         result = parity(reference, candidate)
         if not result.ok:
             raise SignMnistError(f"{out}: export discarded, {result}")
-    print(f"exported {ckpt} -> {out} ({format})\n{result}")
+    sources = f"{ckpt} + {len(members) - 1} more (mean probability)" if len(members) > 1 else str(ckpt)
+    print(f"exported {sources} -> {out} ({format})\n{result}")
     return result
 
 
-def _ts_meta(system: torch.nn.Module) -> dict[str, str]:
-    return {"preprocess.json": json.dumps(system.preprocess.to_dict()), "arch": system.hparams.arch}
+def _ts_meta(members: list[SignMNISTSystem]) -> dict[str, str]:
+    return {"preprocess.json": json.dumps(members[0].preprocess.to_dict()), "arch": _arch(members)}
