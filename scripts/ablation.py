@@ -124,6 +124,9 @@ class Mean:
         return np.mean([m.predict(images) for m in self.members], axis=0)
 
 
+_load = functools.cache(load_system)  # one load per checkpoint, shared by its switches and ensembles
+
+
 @functools.cache
 def photo_inputs(photos_root: Path, crop: str, mask: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(inputs (N, 1, 28, 28), truth (N,), source (N,)); prepared once per crop, shared by every model."""
@@ -137,7 +140,7 @@ def measure(ckpts: list[Path], photos_root: Path, switch: tuple[str, bool, bool]
     crop, mask, flip_tta = switch
     members = []
     for ckpt in ckpts:
-        system = load_system(ckpt)
+        system = _load(ckpt)  # each switch sets every preprocessing field it changes, before building the graph
         system.preprocess = replace(system.preprocess, crop=crop, mask_hand=mask, flip_tta=flip_tta)
         members.append(TorchClassifier(ckpt, system=system))
     clf = Mean(members)

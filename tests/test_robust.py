@@ -203,7 +203,8 @@ def test_mediapipe_finds_the_hand_in_real_photos():
     from signmnist.hands import find_hand
     from signmnist.images import find_images, load_image
 
-    paths = find_images(photos)[:: max(1, len(find_images(photos)) // 10)][:10]  # ten photos across letters
+    every = find_images(photos)
+    paths = every[:: max(1, len(every) // 10)][:10]  # ten photos across letters
     found = 0
     for path in paths:
         rgb = np.asarray(Image.open(path).convert("RGB"))

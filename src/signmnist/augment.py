@@ -93,9 +93,9 @@ class RobustAugment(nn.Module):
         shear: float = 0.0,
     ) -> None:
         super().__init__()
-        self.wrist_cut, self.shear = wrist_cut, shear
         self.degrees, self.zoom, self.translate, self.flip = degrees, tuple(zoom), translate, flip
         self.backdrop_swap, self.invert, self.clutter, self.clean = backdrop_swap, invert, clutter, clean
+        self.wrist_cut, self.shear = wrist_cut, shear
         self.mild = BatchAugment()
 
     @staticmethod
