@@ -68,6 +68,8 @@ VARIANTS = {
     ),
     "robust.yaml, seed 7": ("seed7", "robust", ["--seed_everything=7"]),
     "robust.yaml, seed 1": ("seed1", "robust", ["--seed_everything=1"]),
+    "robust.yaml, seed 2": ("seed2", "robust", ["--seed_everything=2"]),
+    "robust.yaml, seed 3": ("seed3", "robust", ["--seed_everything=3"]),
     "robust.yaml + wrist cut 0.7": ("wrist07", "robust", [WRIST]),
     "robust.yaml + shear 0.2": ("shear02", "robust", ['--model.augment_options={"clean": 0.5, "shear": 0.2}']),
     "robust.yaml + wrist cut 0.7 + shear 0.2": ("wrist07_shear02", "robust", [WRIST_SHEAR]),
@@ -87,21 +89,23 @@ ENSEMBLES = {
         "seed7",
         "seed1",
     ],
+    "ensemble: robust.yaml with seeds 42, 7, 1, 2 and 3": ["clean05_width48", "seed7", "seed1", "seed2", "seed3"],
     "ensemble: robust.yaml + the two wrist cut + shear models": [
         "clean05_width48",
         "wrist07_shear02",
         "wrist07_shear02_seed7",
     ],
 }
-# Inference-time switches measured on every trained model: (crop, mask_hand, flip_tta).
+# Inference-time switches measured on every trained model: (crop, mask_hand, flip_tta, mask_tta).
 SWITCHES = {
-    "centre crop": ("center", False, False),
-    "+ trim backdrop": ("trim", False, False),
-    "+ trim + mirror TTA": ("trim", False, True),
+    "centre crop": ("center", False, False, False),
+    "+ trim backdrop": ("trim", False, False, False),
+    "+ trim + mirror TTA": ("trim", False, True, False),
 }
 if hands.available():
-    SWITCHES["hand crop (MediaPipe) + mirror TTA"] = ("hand", False, True)
-    SWITCHES["hand cut out onto black (MediaPipe) + mirror TTA"] = ("hand", True, True)
+    SWITCHES["hand crop (MediaPipe) + mirror TTA"] = ("hand", False, True, False)
+    SWITCHES["hand cut out onto black (MediaPipe) + mirror TTA"] = ("hand", True, True, False)
+    SWITCHES["cut-out and plain hand crop averaged + mirror TTA"] = ("hand", True, True, True)
 
 
 def train(folder: str, config: str, flags: list[str]) -> Path:
@@ -128,23 +132,22 @@ _load = functools.cache(load_system)  # one load per checkpoint, shared by its s
 
 
 @functools.cache
-def photo_inputs(photos_root: Path, crop: str, mask: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(inputs (N, 1, 28, 28), truth (N,), source (N,)); prepared once per crop, shared by every model."""
+def photo_inputs(photos_root: Path, pre: Preprocess) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(inputs (N, V, 28, 28), truth (N,), source (N,)); prepared once per crop, shared by every model."""
     photos = find_photos(photos_root, LETTERS)
-    pre = Preprocess(crop=crop, mask_hand=mask)
-    x = np.stack([load_image(p.path, pre)[0] for p in photos])[:, None]
+    x = np.stack([load_image(p.path, pre)[0] for p in photos])
     return x, np.array([LETTERS.index(p.letter) for p in photos]), np.array([p.source for p in photos])
 
 
-def measure(ckpts: list[Path], photos_root: Path, switch: tuple[str, bool, bool], test: Split) -> dict:
-    crop, mask, flip_tta = switch
+def measure(ckpts: list[Path], photos_root: Path, switch: tuple[str, bool, bool, bool], test: Split) -> dict:
+    crop, mask, flip_tta, mask_tta = switch
     members = []
     for ckpt in ckpts:
         system = _load(ckpt)  # each switch sets every preprocessing field it changes, before building the graph
-        system.preprocess = replace(system.preprocess, crop=crop, mask_hand=mask, flip_tta=flip_tta)
+        system.preprocess = replace(system.preprocess, crop=crop, mask_hand=mask, flip_tta=flip_tta, mask_tta=mask_tta)
         members.append(TorchClassifier(ckpt, system=system))
     clf = Mean(members)
-    x, truth, source = photo_inputs(photos_root, crop, mask)
+    x, truth, source = photo_inputs(photos_root, Preprocess(crop=crop, mask_hand=mask, mask_tta=mask_tta))
     ok = clf.predict(x).argmax(1) == truth
     per_source = {s: float(ok[source == s].mean()) for s in sorted(set(source))}
     test_acc = float((clf.predict(test.images[:, None]).argmax(1) == test.labels).mean())

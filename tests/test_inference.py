@@ -44,7 +44,7 @@ def test_every_format_decodes_to_a_28x28_input(tmp_path, hand, fmt):
     path = tmp_path / f"hand.{fmt.lower()}"
     _upscaled(hand).convert("RGB" if fmt == "JPEG" else "L").save(path, fmt)
     x, gray = load_image(path)
-    assert x.shape == (28, 28) and x.dtype == np.uint8 and gray.shape == (112, 112)
+    assert x.shape == (1, 28, 28) and x.dtype == np.uint8 and gray.shape == (112, 112)
     assert np.abs(x.astype(int) - hand).mean() < 12  # lossy formats stay close to the original
 
 

@@ -1,12 +1,17 @@
 """Real-photo robustness features: robust augmentation, per-image standardisation, backdrop trim, mirror TTA."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from conftest import ROOT, tiny_args
 from signmnist.augment import RobustAugment
 from signmnist.cli import cli_main
+from signmnist.datafile import load_csv
 from signmnist.errors import ConfigError
 from signmnist.export import export
 from signmnist.images import center_square, trim_square
@@ -123,6 +128,14 @@ def test_bad_preprocess_values_are_config_errors():
         SignMNISTSystem(preprocess={"per_image": "maybe"})
     with pytest.raises(ConfigError, match=r"preprocess\.mask_hand"):
         SignMNISTSystem(preprocess={"mask_hand": 2})
+    with pytest.raises(ConfigError, match=r"preprocess\.mask_tta: needs crop 'hand' and mask_hand"):
+        SignMNISTSystem(preprocess={"crop": "trim", "mask_tta": True})
+
+
+def _photo(tmp_path):
+    path = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(2).integers(0, 256, (48, 64), dtype=np.uint8)).save(path)
+    return path
 
 
 def test_robust_config_trains_exports_and_is_mirror_invariant(trained, tmp_path):
@@ -130,13 +143,31 @@ def test_robust_config_trains_exports_and_is_mirror_invariant(trained, tmp_path)
     cli = cli_main(["fit", "--config", str(ROOT / "configs/robust.yaml"), *tiny_args(train, test, tmp_path),
                     "--trainer.max_epochs=1", "--model.width=8"])  # fmt: skip
     pre = cli.model.preprocess
-    assert pre.per_image and pre.crop == "hand" and pre.mask_hand and pre.flip_tta
-    onnx = tmp_path / "robust.onnx"
+    assert pre.per_image and pre.crop == "hand" and pre.mask_hand and pre.flip_tta and pre.mask_tta
+    assert pre.views == 2
+    onnx, ts = tmp_path / "robust.onnx", tmp_path / "robust.pt"
     assert export(tmp_path / "ckpt/best.ckpt", onnx, test_path=test).ok
+    assert export(tmp_path / "ckpt/best.ckpt", ts, format="torchscript", test_path=test).ok
     clf = load_classifier(onnx)
     assert clf.preprocess == pre  # the preprocessing travels with the model
     images = np.random.default_rng(0).integers(0, 256, (6, 1, 28, 28), dtype=np.uint8)
     np.testing.assert_allclose(clf.predict(images), clf.predict(images[..., ::-1].copy()), atol=1e-5)
+    # Two views in: the mean of each view's probabilities out, in every runtime.
+    other = np.random.default_rng(1).integers(0, 256, (6, 1, 28, 28), dtype=np.uint8)
+    both = np.concatenate([images, other], axis=1)  # (6, 2, 28, 28)
+    mean = (clf.predict(images) + clf.predict(other)) / 2
+    np.testing.assert_allclose(clf.predict(both), mean, atol=1e-5)
+    np.testing.assert_allclose(load_classifier(tmp_path / "ckpt/best.ckpt").predict(both), mean, atol=1e-5)
+    with torch.inference_mode():
+        np.testing.assert_allclose(torch.jit.load(str(ts))(torch.from_numpy(both)).numpy(), mean, atol=1e-5)
+    # Dataset rows (one view each) and a photo (two views) go through classify together.
+    photo = _photo(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "signmnist", "classify", "--ckpt", str(onnx), str(test), str(photo)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert sum("\ttrue " in line for line in lines) == len(load_csv(test).labels)
+    assert sum(line.startswith(f"{photo}\t") for line in lines) == 1
 
 
 def test_hand_crop_falls_back_to_trimming_without_mediapipe(monkeypatch):
@@ -187,10 +218,32 @@ def test_masked_hand_crop_puts_the_hand_on_black(monkeypatch):
     monkeypatch.setattr(hands, "find_hand", lambda rgb: _fake_landmarks())
     gray = np.full((200, 200), 180, np.uint8)  # a bright room around the hand
     rgb = np.stack([gray] * 3, axis=-1)
-    plain, masked = prepare(gray, 28, "hand", rgb), prepare(gray, 28, "hand", rgb, mask_hand=True)
+    (plain,), (masked,) = prepare(gray, 28, "hand", rgb), prepare(gray, 28, "hand", rgb, mask_hand=True)
     assert plain.min() > 150  # the crop alone keeps the room
     assert masked[0, 0] == 0 and masked[-1, -1] == 0 and masked[0, -1] == 0  # corners: background blacked out
     assert masked[14, 14] > 150  # the palm is kept
+    # mask_tta: both views from one hand search, the cut-out first
+    calls = []
+    monkeypatch.setattr(hands, "find_hand", lambda rgb: calls.append(1) or _fake_landmarks())
+    both = prepare(gray, 28, "hand", rgb, mask_hand=True, mask_tta=True)
+    assert both.shape == (2, 28, 28) and len(calls) == 1
+    np.testing.assert_array_equal(both, np.stack([masked, plain]))
+
+
+def test_hand_search_retries_on_a_padded_frame(monkeypatch):
+    from signmnist import hands
+
+    seen = []
+
+    def landmarks(rgb):  # finds the hand only once it no longer fills the frame
+        seen.append(rgb.shape)
+        return None if len(seen) == 1 else np.array([[rgb.shape[1] / 2, rgb.shape[0] / 2]] * 21)
+
+    monkeypatch.setattr(hands, "_landmarks", landmarks)
+    points = hands.find_hand(np.zeros((100, 60, 3), np.uint8))
+    pad = int(100 * hands.RETRY_PAD)
+    assert seen == [(100, 60, 3), (100 + 2 * pad, 60 + 2 * pad, 3)]
+    np.testing.assert_allclose(points[0], (30, 50))  # the padded frame's centre, in the original's pixels
 
 
 def test_mediapipe_finds_the_hand_in_real_photos():
@@ -214,5 +267,5 @@ def test_mediapipe_finds_the_hand_in_real_photos():
             h, w = rgb.shape[:2]
             assert points.shape == (21, 2) and (points[:, 0] > -0.1 * w).all() and (points[:, 1] < 1.1 * h).all()
         model_input, _ = load_image(path, Preprocess(crop="hand", mask_hand=True))
-        assert model_input.shape == (28, 28)
+        assert model_input.shape == (1, 28, 28)
     assert found >= 6  # hands on a black backdrop: MediaPipe finds most of them

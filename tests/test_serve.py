@@ -77,7 +77,7 @@ def test_health(server):
 
 def test_predict_matches_classify_for_upload_and_raw_body(server, photo):
     expected = load_classifier(server["model"]).predict(
-        load_image(photo, load_classifier(server["model"]).preprocess)[0][None, None]
+        load_image(photo, load_classifier(server["model"]).preprocess)[0][None]
     )[0]
     body, ctype = _multipart("file", "hand.jpg", "image/jpeg", photo.read_bytes())
     for status, answer in (_post(server["url"], body, ctype, "?include_input=true"),
@@ -187,7 +187,7 @@ def test_web_page_in_a_real_browser(server, photo, size):
     from selenium.webdriver.support.ui import WebDriverWait
 
     expected = load_classifier(server["model"]).predict(
-        load_image(photo, load_classifier(server["model"]).preprocess)[0][None, None]
+        load_image(photo, load_classifier(server["model"]).preprocess)[0][None]
     )[0]
     browser = _browser()
     try:

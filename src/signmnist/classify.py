@@ -28,7 +28,7 @@ class Item:
     """One input: a name to show, the model input (None if it failed) and, for CSV rows, the true letter."""
 
     name: str
-    image: np.ndarray | None  # uint8 (28, 28)
+    image: np.ndarray | None  # uint8 (V, 28, 28): the views of one image (a CSV row is one view)
     truth: str | None = None
     error: str | None = None
     result: dict = field(default_factory=dict)
@@ -56,7 +56,7 @@ def iter_items(paths: list[str], classifier: Classifier) -> Iterator[Item]:
                 yield Item(raw, None, error=str(e))
                 continue
             for i, (img, lab) in enumerate(zip(split.images, split.labels, strict=True)):
-                yield Item(f"{raw}:{i + 2}", img, truth=labels[int(lab)])
+                yield Item(f"{raw}:{i + 2}", img[None], truth=labels[int(lab)])
         else:
             yield _image_item(path, classifier.preprocess)
 
@@ -85,10 +85,16 @@ def predict_items(items: Iterator[Item], classifier: Classifier, top_k: int) -> 
     for batch in _batches(items):
         good = [it for it in batch if it.image is not None]
         if good:
-            probs = classifier.predict(np.stack([it.image for it in good])[:, None])  # (B, 25)
+            probs = classifier.predict(stack_views([it.image for it in good], classifier.preprocess.views))  # (B, 25)
             for it, p in zip(good, probs, strict=True):
                 it.result = describe(p, labels, top_k)
         yield from batch
+
+
+def stack_views(images: list[np.ndarray], views: int) -> np.ndarray:
+    """uint8 (V_i, H, W) each -> uint8 (B, views, H, W); a single view (a dataset row, which has no
+    hand to cut out) stands for every view."""
+    return np.stack([np.broadcast_to(img, (views, *img.shape[1:])) for img in images])
 
 
 def describe(probs: np.ndarray, labels: tuple[str, ...], top_k: int) -> dict:

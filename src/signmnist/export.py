@@ -43,7 +43,7 @@ class Parity:
 
 
 class _MeanGraph(torch.nn.Module):
-    """An ensemble: uint8 (B, 1, 28, 28) -> the members' probabilities (B, 25), averaged."""
+    """An ensemble: uint8 (B, V, 28, 28) -> the members' probabilities (B, 25), averaged."""
 
     def __init__(self, graphs: list[torch.nn.Module]) -> None:
         super().__init__()
@@ -71,7 +71,7 @@ def write_onnx(systems: SignMNISTSystem | Sequence[SignMNISTSystem], path: Path)
 
     members = _members(systems)
     graph = inference_graph(members)
-    example = torch.zeros(1, 1, 28, 28, dtype=torch.uint8)
+    example = torch.zeros(1, members[0].preprocess.views, 28, 28, dtype=torch.uint8)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -80,7 +80,8 @@ def write_onnx(systems: SignMNISTSystem | Sequence[SignMNISTSystem], path: Path)
             str(path),
             input_names=[INPUT_NAME],
             output_names=[OUTPUT_NAME],
-            dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+            # Any number of views: a dataset row is one, a photo with `mask_tta` two.
+            dynamic_axes={INPUT_NAME: {0: "batch", 1: "views"}, OUTPUT_NAME: {0: "batch"}},
             opset_version=17,
             dynamo=False,
         )
@@ -92,7 +93,10 @@ def write_onnx(systems: SignMNISTSystem | Sequence[SignMNISTSystem], path: Path)
     }
     for key, value in meta.items():
         model.metadata_props.add(key=key, value=value)
-    model.doc_string = "uint8 images (batch, 1, 28, 28) -> letter probabilities (batch, 25); labels in metadata"
+    model.doc_string = (
+        "uint8 images (batch, views, 28, 28) -> letter probabilities (batch, 25), averaged over the views; "
+        "labels and preprocessing in metadata"
+    )
     onnx.save(model, str(path))
 
 
@@ -150,7 +154,7 @@ def export(
         raise SignMnistError(f"--format: expected 'onnx' or 'torchscript', got {format!r}")
     members = _load_members(ckpt, ensemble or [])
     graph = inference_graph(members)
-    images = load_csv(test_path).images[:parity_images, None]  # (N, 1, 28, 28) uint8
+    images = _parity_inputs(load_csv(test_path).images[:parity_images], members[0].preprocess.views)
     with torch.inference_mode():
         reference = graph(torch.from_numpy(images)).numpy()
     with atomic_output(out) as tmp:  # the file appears at `out` only if parity passes
@@ -168,6 +172,12 @@ def export(
     sources = f"{ckpt} + {len(members) - 1} more (mean probability)" if len(members) > 1 else str(ckpt)
     print(f"exported {sources} -> {out} ({format})\n{result}")
     return result
+
+
+def _parity_inputs(rows: np.ndarray, views: int) -> np.ndarray:
+    """uint8 (N, 28, 28) -> (N, views, 28, 28); view k is row i + k, so the views differ and their
+    averaging is checked too."""
+    return np.stack([np.roll(rows, -k, axis=0) for k in range(views)], axis=1)
 
 
 def _ts_meta(members: list[SignMNISTSystem]) -> dict[str, str]:

@@ -62,9 +62,28 @@ _BONES = [(0, 1), (0, 5), (9, 13), (13, 17), (5, 9), (0, 17), (1, 2), (2, 3), (3
 _PALM = (0, 1, 5, 9, 13, 17)
 
 
+# A hand that fills the frame (a tight crop, as in many segmented datasets) often escapes MediaPipe's
+# palm detector; padding the frame with its own edge pixels makes it findable. Chosen without labels,
+# as the pad that finds the most hands: of the 125 real photos the first try missed (117 of them
+# Massey hands on black), pads of 0.15 / 0.3 / 0.5 of the side found 106 / 112 / 120. It only runs
+# where the first try found nothing.
+RETRY_PAD = 0.5
+
+
 def find_hand(rgb: np.ndarray) -> np.ndarray | None:
     """The 21 landmarks (x, y) in pixels, float (21, 2), of the most prominent hand in an RGB uint8
-    (H, W, 3) image; None if no hand is found or MediaPipe is not installed."""
+    (H, W, 3) image (tried again edge-padded if none is found); None if no hand is found or MediaPipe
+    is not installed. Landmarks may lie outside the image."""
+    points = _landmarks(rgb)
+    if points is None:
+        pad = int(max(rgb.shape[:2]) * RETRY_PAD)
+        points = _landmarks(np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge"))
+        if points is not None:
+            points = points - pad  # back to the unpadded image's pixels
+    return points
+
+
+def _landmarks(rgb: np.ndarray) -> np.ndarray | None:
     global _found_one
     with _lock:
         detector = _detector()

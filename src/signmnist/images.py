@@ -117,40 +117,58 @@ def crop_box(gray: np.ndarray, box: tuple[int, int, int, int], fill: int | None 
     return gray[top : top + bh, left : left + bw]
 
 
-def _hand_square(gray: np.ndarray, rgb: np.ndarray, mask: bool) -> np.ndarray | None:
+def _hand_squares(gray: np.ndarray, rgb: np.ndarray, masked: tuple[bool, ...]) -> list[np.ndarray] | None:
+    """One square around the hand MediaPipe finds per entry of `masked`: the hand cut out onto black
+    (True) or the plain crop (False); None if no hand is found."""
     from signmnist.hands import find_hand, hand_box, hand_mask
 
-    points = find_hand(rgb)
+    points = find_hand(rgb)  # one search serves every view
     if points is None:
         return None
-    if not mask:
-        return crop_box(gray, hand_box(points))
-    masked = (gray * hand_mask(points, gray.shape) + 0.5).astype(np.uint8)  # the hand on black
-    return crop_box(masked, hand_box(points), fill=0)
+    box = hand_box(points)
+    squares = []
+    for mask in masked:
+        if mask:
+            cutout = (gray * hand_mask(points, gray.shape) + 0.5).astype(np.uint8)  # the hand on black
+            squares.append(crop_box(cutout, box, fill=0))
+        else:
+            squares.append(crop_box(gray, box))
+    return squares
 
 
-def prepare(
-    gray: np.ndarray, size: int, crop: str = "center", rgb: np.ndarray | None = None, mask_hand: bool = False
-) -> np.ndarray:
-    """uint8 (H, W) -> uint8 (size, size): square crop, then area-averaging resize.
-
-    crop: 'center' (centred square), 'trim' (cut a uniform backdrop away first) or 'hand' (a square
-    around the hand that MediaPipe finds in `rgb`, on black if `mask_hand`; 'trim' if it finds none
-    or is not installed).
-    """
-    square = None
-    if gray.shape == (size, size) or crop == "center":
-        square = center_square(gray)
-    elif crop == "hand" and rgb is not None:
-        square = _hand_square(gray, rgb, mask_hand)
-    if square is None:
-        square = trim_square(gray)
+def _resize(square: np.ndarray, size: int) -> np.ndarray:
     if square.shape == (size, size):
         return np.ascontiguousarray(square)
     resized = Image.fromarray(square).resize(
         (size, size), Image.Resampling.BOX if square.shape[0] > size else Image.Resampling.BICUBIC
     )
     return np.asarray(resized, dtype=np.uint8)
+
+
+def prepare(
+    gray: np.ndarray,
+    size: int,
+    crop: str = "center",
+    rgb: np.ndarray | None = None,
+    mask_hand: bool = False,
+    mask_tta: bool = False,
+) -> np.ndarray:
+    """uint8 (H, W) -> uint8 (V, size, size): square crops, then area-averaging resize.
+
+    crop: 'center' (centred square), 'trim' (cut a uniform backdrop away first) or 'hand' (a square
+    around the hand that MediaPipe finds in `rgb`, on black if `mask_hand`; 'trim' if it finds none
+    or is not installed). With `mask_tta` there are two views (V = 2), the cut-out and the plain hand
+    crop; otherwise one.
+    """
+    views = 2 if mask_tta else 1
+    squares = None
+    if gray.shape == (size, size) or crop == "center":
+        squares = [center_square(gray)] * views
+    elif crop == "hand" and rgb is not None:
+        squares = _hand_squares(gray, rgb, (True, False) if mask_tta else (mask_hand,))
+    if squares is None:
+        squares = [trim_square(gray)] * views
+    return np.stack([_resize(s, size) for s in squares])
 
 
 def load_image(
@@ -164,7 +182,8 @@ def load_image(
         name: How to name the source in errors.
 
     Returns:
-        (input, gray): uint8 (size, size) model input, and the full-size uint8 grayscale image.
+        (views, gray): the model input, uint8 (V, size, size) with V = `preprocess.views`, and the
+        full-size uint8 grayscale image.
 
     Raises:
         ImageError: naming the file and what was wrong with it.
@@ -177,7 +196,8 @@ def load_image(
     gray = _to_gray(img)
     preprocess = preprocess or Preprocess()
     rgb = np.asarray(img.convert("RGB")) if preprocess.crop == "hand" else None
-    return prepare(gray, preprocess.image_size, preprocess.crop, rgb, preprocess.mask_hand), gray
+    views = prepare(gray, preprocess.image_size, preprocess.crop, rgb, preprocess.mask_hand, preprocess.mask_tta)
+    return views, gray
 
 
 def find_images(root: Path) -> list[Path]:

@@ -57,6 +57,10 @@ class Preprocess:
         mask_hand: With crop 'hand', black out everything but the palm and fingers that MediaPipe
             finds, so a face or a room behind the hand never reaches the model (photos where no
             hand is found are only trimmed).
+        mask_tta: With crop 'hand' and mask_hand, also classify the plain hand crop (backdrop kept)
+            and average the two predictions: the cut-out hides a face or a room behind the hand,
+            the plain crop keeps the hand's outline against its backdrop. Images then reach the
+            model as two views, uint8 (B, 2, H, W).
     """
 
     image_size: int = IMAGE_SIZE
@@ -67,6 +71,16 @@ class Preprocess:
     crop: str = "trim"
     flip_tta: bool = False
     mask_hand: bool = False
+    mask_tta: bool = False
+
+    def __post_init__(self) -> None:
+        if self.mask_tta and not (self.crop == "hand" and self.mask_hand):
+            raise ValueError("preprocess.mask_tta: needs crop 'hand' and mask_hand true (it averages the two crops)")
+
+    @property
+    def views(self) -> int:
+        """How many views of each image the model averages (the V of its uint8 (B, V, H, W) input)."""
+        return 2 if self.mask_tta else 1
 
     def to_dict(self) -> dict:
         """Plain-typed form, safe for `weights_only` checkpoints and ONNX metadata."""
@@ -90,6 +104,7 @@ class Preprocess:
             crop=crop,
             flip_tta=_as_bool(d.get("flip_tta", default.flip_tta), "flip_tta"),
             mask_hand=_as_bool(d.get("mask_hand", default.mask_hand), "mask_hand"),
+            mask_tta=_as_bool(d.get("mask_tta", default.mask_tta), "mask_tta"),
         )
 
     def scale(self, images: torch.Tensor) -> torch.Tensor:

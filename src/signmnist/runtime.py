@@ -21,7 +21,8 @@ INPUT_NAME, OUTPUT_NAME = "images", "probabilities"
 
 
 class Classifier(Protocol):
-    """A loaded model: uint8 images (B, 1, 28, 28) -> probabilities (B, 25)."""
+    """A loaded model: uint8 images (B, V, 28, 28), V views each (`preprocess.views`; one for a dataset row)
+    -> probabilities (B, 25), averaged over the views."""
 
     preprocess: Preprocess
     source: Path
@@ -52,7 +53,7 @@ class OnnxClassifier:
         self.preprocess = Preprocess.from_dict(json.loads(meta["preprocess"]))
 
     def predict(self, images: np.ndarray) -> np.ndarray:
-        """uint8 (B, 1, 28, 28) -> float32 probabilities (B, 25)."""
+        """uint8 (B, V, 28, 28) -> float32 probabilities (B, 25)."""
         return self.session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(images, dtype=np.uint8)})[0]
 
 
@@ -72,7 +73,7 @@ class TorchClassifier:
         self._torch = torch
 
     def predict(self, images: np.ndarray) -> np.ndarray:
-        """uint8 (B, 1, 28, 28) -> float32 probabilities (B, 25)."""
+        """uint8 (B, V, 28, 28) -> float32 probabilities (B, 25)."""
         x = np.ascontiguousarray(images, dtype=np.uint8)
         if not x.flags.writeable:  # e.g. np.asarray of a PIL image; torch warns on read-only memory
             x = x.copy()

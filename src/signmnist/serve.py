@@ -49,7 +49,7 @@ class Batcher:
             self.task.cancel()
 
     async def predict(self, image: np.ndarray) -> np.ndarray:
-        """uint8 (28, 28) -> probabilities (25,), batched with whatever else is waiting."""
+        """uint8 (V, 28, 28), the views of one image -> probabilities (25,), batched with whatever else is waiting."""
         future = asyncio.get_running_loop().create_future()
         await self.queue.put((image, future))
         return await future
@@ -72,7 +72,7 @@ class Batcher:
     async def _run(self) -> None:
         while True:
             batch = await self._collect()
-            images = np.stack([img for img, _ in batch])[:, None]  # (B, 1, 28, 28)
+            images = np.stack([img for img, _ in batch])  # (B, V, 28, 28)
             try:
                 probs = await asyncio.to_thread(self.classifier.predict, images)
             except Exception as e:  # never leave a request hanging
@@ -88,7 +88,7 @@ class Batcher:
 
 def _png_data_url(image: np.ndarray) -> str:
     buf = io.BytesIO()
-    Image.fromarray(image).save(buf, "PNG")
+    Image.fromarray(np.hstack(image)).save(buf, "PNG")  # (V, H, W) -> the views side by side
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 

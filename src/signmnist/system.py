@@ -203,15 +203,17 @@ def make_optimizer(net: torch.nn.Module, name: str, lr: float, weight_decay: flo
 
 
 class _InferenceGraph(torch.nn.Module):
-    """uint8 (B, 1, 28, 28) -> probabilities (B, 25), preprocessing included."""
+    """uint8 (B, V, 28, 28), V views of each image -> probabilities (B, 25) averaged over the views,
+    preprocessing included."""
 
     def __init__(self, net: torch.nn.Module, preprocess: Preprocess) -> None:
         super().__init__()
         self.net, self.preprocess = net, preprocess
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        x = self.preprocess.normalize(images.float() / 255.0)
-        probs = self.net(x).softmax(dim=-1)
+        b, v, h, w = images.shape
+        x = self.preprocess.normalize(images.reshape(b * v, 1, h, w).float() / 255.0)  # (B*V, 1, H, W)
+        probs = self.net(x).softmax(dim=-1)  # (B*V, 25)
         if self.preprocess.flip_tta:  # mirror-image test-time augmentation, inside the exported graph
             probs = (probs + self.net(x.flip(-1)).softmax(dim=-1)) / 2
-        return probs
+        return probs.reshape(b, v, -1).mean(dim=1)  # (B, 25)
