@@ -266,6 +266,8 @@ def test_mediapipe_finds_the_hand_in_real_photos():
             found += 1
             h, w = rgb.shape[:2]
             assert points.shape == (21, 2) and (points[:, 0] > -0.1 * w).all() and (points[:, 1] < 1.1 * h).all()
-        model_input, _ = load_image(path, Preprocess(crop="hand", mask_hand=True))
-        assert model_input.shape == (1, 28, 28)
-    assert found >= 6  # hands on a black backdrop: MediaPipe finds most of them
+        model_input, _ = load_image(path, Preprocess(crop="hand", mask_hand=True, mask_tta=True))
+        assert model_input.shape == (2, 28, 28)
+    # Hands on a black backdrop that fill the frame: about a third escape the first search and are
+    # found in the padded frame (2 of the 335 stay missed).
+    assert found >= 9

@@ -207,3 +207,37 @@ def test_web_page_in_a_real_browser(server, photo, size):
         assert np.asarray(Image.open(shot)).std() > 5  # a real rendering, not a blank page
     finally:
         browser.quit()
+
+
+def test_two_view_inputs_are_batched_whole_and_shown_side_by_side():
+    import asyncio
+    import base64
+    import io
+
+    from signmnist.serve import Batcher, _png_data_url
+
+    class Recorder:  # a classifier that records what the batcher hands it
+        def __init__(self):
+            self.shapes = []
+
+        def predict(self, images):
+            self.shapes.append(images.shape)
+            return images.mean(axis=(2, 3))  # (B, V): one "probability" per view, so the order shows
+
+    recorder = Recorder()
+
+    async def send(views):
+        batcher = Batcher(recorder, max_batch=8, max_wait_ms=20)
+        batcher.start()
+        try:
+            return await asyncio.gather(*(batcher.predict(v) for v in views))
+        finally:
+            await batcher.stop()
+
+    # Request i: a cut-out view of value i and a plain-crop view of value 100 + i.
+    views = [np.stack([np.full((28, 28), i, np.uint8), np.full((28, 28), 100 + i, np.uint8)]) for i in range(3)]
+    answers = asyncio.run(send(views))
+    assert recorder.shapes == [(3, 2, 28, 28)]
+    assert [a.tolist() for a in answers] == [[i, 100 + i] for i in range(3)]  # each request gets its own row
+    png = Image.open(io.BytesIO(base64.b64decode(_png_data_url(views[1]).split(",", 1)[1])))
+    assert png.size == (56, 28) and png.getpixel((0, 0)) == 1 and png.getpixel((28, 0)) == 101
