@@ -54,7 +54,7 @@ browser:
 		|| echo "could not install Chromium: the browser test will skip"; \
 	else echo "no Chromium and no root apt-get: the browser test will skip"; fi
 
-## Speed against references measured in the same run; writes benchmarks/results.md (about 6 minutes).
+## Speed against references measured in the same run; writes benchmarks/results.md (3 to 6 minutes).
 bench: setup
 	$(BIN)/signmnist bench --out benchmarks/results.md
 
