@@ -218,14 +218,14 @@ def test_masked_hand_crop_puts_the_hand_on_black(monkeypatch):
     monkeypatch.setattr(hands, "find_hand", lambda rgb: _fake_landmarks())
     gray = np.full((200, 200), 180, np.uint8)  # a bright room around the hand
     rgb = np.stack([gray] * 3, axis=-1)
-    (plain,), (masked,) = prepare(gray, 28, "hand", rgb), prepare(gray, 28, "hand", rgb, mask_hand=True)
+    (plain,), (masked,) = prepare(gray, 28, "hand", rgb), prepare(gray, 28, "hand", rgb, masks=(True,))
     assert plain.min() > 150  # the crop alone keeps the room
     assert masked[0, 0] == 0 and masked[-1, -1] == 0 and masked[0, -1] == 0  # corners: background blacked out
     assert masked[14, 14] > 150  # the palm is kept
     # mask_tta: both views from one hand search, the cut-out first
     calls = []
     monkeypatch.setattr(hands, "find_hand", lambda rgb: calls.append(1) or _fake_landmarks())
-    both = prepare(gray, 28, "hand", rgb, mask_hand=True, mask_tta=True)
+    both = prepare(gray, 28, "hand", rgb, masks=Preprocess(crop="hand", mask_hand=True, mask_tta=True).view_masks)
     assert both.shape == (2, 28, 28) and len(calls) == 1
     np.testing.assert_array_equal(both, np.stack([masked, plain]))
 

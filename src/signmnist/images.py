@@ -117,8 +117,8 @@ def crop_box(gray: np.ndarray, box: tuple[int, int, int, int], fill: int | None 
     return gray[top : top + bh, left : left + bw]
 
 
-def _hand_squares(gray: np.ndarray, rgb: np.ndarray, masked: tuple[bool, ...]) -> list[np.ndarray] | None:
-    """One square around the hand MediaPipe finds per entry of `masked`: the hand cut out onto black
+def _hand_squares(gray: np.ndarray, rgb: np.ndarray, masks: tuple[bool, ...]) -> list[np.ndarray] | None:
+    """One square around the hand MediaPipe finds per entry of `masks`: the hand cut out onto black
     (True) or the plain crop (False); None if no hand is found."""
     from signmnist.hands import find_hand, hand_box, hand_mask
 
@@ -127,7 +127,7 @@ def _hand_squares(gray: np.ndarray, rgb: np.ndarray, masked: tuple[bool, ...]) -
         return None
     box = hand_box(points)
     squares = []
-    for mask in masked:
+    for mask in masks:
         if mask:
             cutout = (gray * hand_mask(points, gray.shape) + 0.5).astype(np.uint8)  # the hand on black
             squares.append(crop_box(cutout, box, fill=0))
@@ -150,24 +150,22 @@ def prepare(
     size: int,
     crop: str = "center",
     rgb: np.ndarray | None = None,
-    mask_hand: bool = False,
-    mask_tta: bool = False,
+    masks: tuple[bool, ...] = (False,),
 ) -> np.ndarray:
-    """uint8 (H, W) -> uint8 (V, size, size): square crops, then area-averaging resize.
+    """uint8 (H, W) -> uint8 (V, size, size), one view per entry of `masks`: square crops, then
+    area-averaging resize.
 
     crop: 'center' (centred square), 'trim' (cut a uniform backdrop away first) or 'hand' (a square
-    around the hand that MediaPipe finds in `rgb`, on black if `mask_hand`; 'trim' if it finds none
-    or is not installed). With `mask_tta` there are two views (V = 2), the cut-out and the plain hand
-    crop; otherwise one.
+    around the hand that MediaPipe finds in `rgb`, cut out onto black where `masks` says True; 'trim'
+    if it finds none or is not installed). `masks` is `Preprocess.view_masks`.
     """
-    views = 2 if mask_tta else 1
     squares = None
     if gray.shape == (size, size) or crop == "center":
-        squares = [center_square(gray)] * views
+        squares = [center_square(gray)] * len(masks)
     elif crop == "hand" and rgb is not None:
-        squares = _hand_squares(gray, rgb, (True, False) if mask_tta else (mask_hand,))
+        squares = _hand_squares(gray, rgb, masks)
     if squares is None:
-        squares = [trim_square(gray)] * views
+        squares = [trim_square(gray)] * len(masks)
     return np.stack([_resize(s, size) for s in squares])
 
 
@@ -196,8 +194,7 @@ def load_image(
     gray = _to_gray(img)
     preprocess = preprocess or Preprocess()
     rgb = np.asarray(img.convert("RGB")) if preprocess.crop == "hand" else None
-    views = prepare(gray, preprocess.image_size, preprocess.crop, rgb, preprocess.mask_hand, preprocess.mask_tta)
-    return views, gray
+    return prepare(gray, preprocess.image_size, preprocess.crop, rgb, preprocess.view_masks), gray
 
 
 def find_images(root: Path) -> list[Path]:

@@ -74,13 +74,21 @@ class Preprocess:
     mask_tta: bool = False
 
     def __post_init__(self) -> None:
+        if self.crop not in ("center", "trim", "hand"):
+            raise ValueError(f"preprocess.crop: expected 'center', 'trim' or 'hand', got {self.crop!r}")
         if self.mask_tta and not (self.crop == "hand" and self.mask_hand):
             raise ValueError("preprocess.mask_tta: needs crop 'hand' and mask_hand true (it averages the two crops)")
 
     @property
+    def view_masks(self) -> tuple[bool, ...]:
+        """The views of each image the model averages, in input order: the hand cut out onto black
+        (True) or the plain crop (False); where no hand is found, every view is the trimmed image."""
+        return (True, False) if self.mask_tta else (self.mask_hand,)
+
+    @property
     def views(self) -> int:
         """How many views of each image the model averages (the V of its uint8 (B, V, H, W) input)."""
-        return 2 if self.mask_tta else 1
+        return len(self.view_masks)
 
     def to_dict(self) -> dict:
         """Plain-typed form, safe for `weights_only` checkpoints and ONNX metadata."""
@@ -92,16 +100,13 @@ class Preprocess:
     def from_dict(cls, d: dict) -> Preprocess:
         """Inverse of `to_dict`; missing keys take their defaults (older checkpoints lack the newer ones)."""
         default = cls()
-        crop = str(d.get("crop", default.crop))
-        if crop not in ("center", "trim", "hand"):
-            raise ValueError(f"preprocess.crop: expected 'center', 'trim' or 'hand', got {crop!r}")
         return cls(
             image_size=int(d.get("image_size", default.image_size)),
             mean=float(d.get("mean", default.mean)),
             std=float(d.get("std", default.std)),
             labels=tuple(d.get("labels", default.labels)),
             per_image=_as_bool(d.get("per_image", default.per_image), "per_image"),
-            crop=crop,
+            crop=str(d.get("crop", default.crop)),
             flip_tta=_as_bool(d.get("flip_tta", default.flip_tta), "flip_tta"),
             mask_hand=_as_bool(d.get("mask_hand", default.mask_hand), "mask_hand"),
             mask_tta=_as_bool(d.get("mask_tta", default.mask_tta), "mask_tta"),
