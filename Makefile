@@ -24,7 +24,8 @@ train-seed: setup
 train-cnn: setup
 	$(BIN)/signmnist fit --config configs/cnn.yaml
 
-## The model for real photos (configs/robust.yaml): ~4x the CNN's compute per epoch; not part of `run`.
+## The model for real photos (configs/robust.yaml): ~9x the CNN's compute per epoch, plus a one-off
+## hand-landmark search over the data (~10 minutes on 2 cores, cached); not part of `run`.
 train-robust: setup
 	$(BIN)/signmnist fit --config configs/robust.yaml
 	$(BIN)/signmnist export --ckpt checkpoints/robust/best.ckpt --out checkpoints/robust/model.onnx

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signmnist import hands
+from signmnist import hands, landmarks
 from signmnist.checkpoint import load_system
 from signmnist.classify import find_photos
 from signmnist.datafile import Split, load_csv
@@ -30,6 +30,7 @@ STRONG = '--model.augment_options={"clean": 0.3, "backdrop_swap": 0.6, "invert":
 WRIST = '--model.augment_options={"clean": 0.5, "wrist_cut": 0.7}'
 WRIST_SHEAR = '--model.augment_options={"clean": 0.5, "wrist_cut": 0.7, "shear": 0.2}'
 W32 = "--model.width=32"  # robust.yaml is width 48; the earlier variants were width 32
+NO_LM = "--model.preprocess.landmarks=false"  # the variants trained before robust.yaml read landmarks
 # name -> (checkpoint folder under checkpoints/ablation, config, extra flags)
 VARIANTS = {
     "cnn.yaml (basic augmentation)": ("cnnyaml", "cnn", []),
@@ -41,41 +42,47 @@ VARIANTS = {
         ["--model.augment=robust", NO_SWAP, "--trainer.max_epochs=12", "--model.preprocess.per_image=true"],
     ),
     "width 32, 15 epochs, robust augmentation without backdrop swap and inversion": (
-        "robustyaml_without_backdrop_swap_and_inversion", "robust", [W32, NO_SWAP],
+        "robustyaml_without_backdrop_swap_and_inversion", "robust", [W32, NO_SWAP, NO_LM],
     ),
     "width 32, full robust augmentation on every image (the previous robust.yaml)": (
-        "robustyaml", "robust", [W32, '--model.augment_options={"clean": 0}'],
+        "robustyaml", "robust", [W32, '--model.augment_options={"clean": 0}', NO_LM],
     ),
     "the same, half of each batch only mildly augmented (clean 0.5)": (
-        "clean05", "robust", [W32, '--model.augment_options={"clean": 0.5}'],
+        "clean05", "robust", [W32, '--model.augment_options={"clean": 0.5}', NO_LM],
     ),
     "the same + clutter backdrops 0.5, swap 0.5": (
         "clean05_clutter", "robust",
-        [W32, '--model.augment_options={"clean": 0.5, "clutter": 0.5, "backdrop_swap": 0.5}'],
+        [W32, '--model.augment_options={"clean": 0.5, "clutter": 0.5, "backdrop_swap": 0.5}', NO_LM],
     ),
-    "clean 0.5, width 48 (robust.yaml)": (
-        "clean05_width48", "robust", ['--model.augment_options={"clean": 0.5}'],
+    "clean 0.5, width 48 (robust.yaml without landmarks)": (
+        "clean05_width48", "robust", ['--model.augment_options={"clean": 0.5}', NO_LM],
     ),
     "width 32, clean 0.3, swap 0.6, invert 0.3, 20 epochs": (
-        "clean03_swap06", "robust", [W32, STRONG, "--trainer.max_epochs=20"],
+        "clean03_swap06", "robust", [W32, STRONG, "--trainer.max_epochs=20", NO_LM],
     ),
     "the same, seed 7": (
-        "clean03_swap06_seed7", "robust", [W32, STRONG, "--trainer.max_epochs=20", "--seed_everything=7"],
+        "clean03_swap06_seed7", "robust", [W32, STRONG, "--trainer.max_epochs=20", "--seed_everything=7", NO_LM],
     ),
     "width 32, clean 0.4, swap 0.8, invert 0.3, 20 epochs": (
         "clean04_swap08", "robust",
-        [W32, '--model.augment_options={"clean": 0.4, "backdrop_swap": 0.8, "invert": 0.3}', "--trainer.max_epochs=20"],
+        [W32, '--model.augment_options={"clean": 0.4, "backdrop_swap": 0.8, "invert": 0.3}', "--trainer.max_epochs=20",
+         NO_LM],
     ),
-    "robust.yaml, seed 7": ("seed7", "robust", ["--seed_everything=7"]),
-    "robust.yaml, seed 1": ("seed1", "robust", ["--seed_everything=1"]),
-    "robust.yaml, seed 2": ("seed2", "robust", ["--seed_everything=2"]),
-    "robust.yaml, seed 3": ("seed3", "robust", ["--seed_everything=3"]),
-    "robust.yaml + wrist cut 0.7": ("wrist07", "robust", [WRIST]),
-    "robust.yaml + shear 0.2": ("shear02", "robust", ['--model.augment_options={"clean": 0.5, "shear": 0.2}']),
-    "robust.yaml + wrist cut 0.7 + shear 0.2": ("wrist07_shear02", "robust", [WRIST_SHEAR]),
-    "robust.yaml + wrist cut 0.7 + shear 0.2, seed 7": (
-        "wrist07_shear02_seed7", "robust", [WRIST_SHEAR, "--seed_everything=7"],
+    "robust.yaml without landmarks, seed 7": ("seed7", "robust", ["--seed_everything=7", NO_LM]),
+    "robust.yaml without landmarks, seed 1": ("seed1", "robust", ["--seed_everything=1", NO_LM]),
+    "robust.yaml without landmarks, seed 2": ("seed2", "robust", ["--seed_everything=2", NO_LM]),
+    "robust.yaml without landmarks, seed 3": ("seed3", "robust", ["--seed_everything=3", NO_LM]),
+    "robust.yaml without landmarks + wrist cut 0.7": ("wrist07", "robust", [WRIST, NO_LM]),
+    "robust.yaml without landmarks + shear 0.2": (
+        "shear02", "robust", ['--model.augment_options={"clean": 0.5, "shear": 0.2}', NO_LM],
     ),
+    "robust.yaml without landmarks + wrist cut 0.7 + shear 0.2": ("wrist07_shear02", "robust", [WRIST_SHEAR, NO_LM]),
+    "robust.yaml without landmarks + wrist cut 0.7 + shear 0.2, seed 7": (
+        "wrist07_shear02_seed7", "robust", [WRIST_SHEAR, "--seed_everything=7", NO_LM],
+    ),
+    "robust.yaml (+ hand landmark network)": ("landmarks", "robust", []),
+    "robust.yaml (+ hand landmark network), seed 7": ("landmarks_seed7", "robust", ["--seed_everything=7"]),
+    "robust.yaml (+ hand landmark network), seed 1": ("landmarks_seed1", "robust", ["--seed_everything=1"]),
 }  # fmt: skip
 # Averaged probabilities of several of the variants above.
 ENSEMBLES = {
@@ -84,28 +91,41 @@ ENSEMBLES = {
         "clean04_swap08",
         "clean03_swap06_seed7",
     ],
-    "ensemble: robust.yaml with seeds 42, 7 and 1 (`make train-robust-ensemble`)": [
+    "ensemble: robust.yaml without landmarks, seeds 42, 7 and 1": [
         "clean05_width48",
         "seed7",
         "seed1",
     ],
-    "ensemble: robust.yaml with seeds 42, 7, 1, 2 and 3": ["clean05_width48", "seed7", "seed1", "seed2", "seed3"],
-    "ensemble: robust.yaml + the two wrist cut + shear models": [
+    "ensemble: robust.yaml without landmarks, seeds 42, 7, 1, 2 and 3": [
+        "clean05_width48",
+        "seed7",
+        "seed1",
+        "seed2",
+        "seed3",
+    ],
+    "ensemble: robust.yaml without landmarks + the two wrist cut + shear models": [
         "clean05_width48",
         "wrist07_shear02",
         "wrist07_shear02_seed7",
     ],
 }
-# Inference-time switches measured on every trained model: (crop, mask_hand, flip_tta, mask_tta).
+ENSEMBLES["ensemble: robust.yaml (+ hand landmark network), seeds 42, 7 and 1 (`make train-robust-ensemble`)"] = [
+    "landmarks",
+    "landmarks_seed7",
+    "landmarks_seed1",
+]
+# Inference-time switches measured on every trained model: (crop, mask_hand, flip_tta, mask_tta, landmarks);
+# a landmarks switch is measured only on models that have a landmark network.
 SWITCHES = {
-    "centre crop": ("center", False, False, False),
-    "+ trim backdrop": ("trim", False, False, False),
-    "+ trim + mirror TTA": ("trim", False, True, False),
+    "centre crop": ("center", False, False, False, False),
+    "+ trim backdrop": ("trim", False, False, False, False),
+    "+ trim + mirror TTA": ("trim", False, True, False, False),
 }
 if hands.available():
-    SWITCHES["hand crop (MediaPipe) + mirror TTA"] = ("hand", False, True, False)
-    SWITCHES["hand cut out onto black (MediaPipe) + mirror TTA"] = ("hand", True, True, False)
-    SWITCHES["cut-out and plain hand crop averaged + mirror TTA"] = ("hand", True, True, True)
+    SWITCHES["hand crop (MediaPipe) + mirror TTA"] = ("hand", False, True, False, False)
+    SWITCHES["hand cut out onto black (MediaPipe) + mirror TTA"] = ("hand", True, True, False, False)
+    SWITCHES["cut-out and plain hand crop averaged + mirror TTA"] = ("hand", True, True, True, False)
+    SWITCHES["the same + hand landmark network averaged in"] = ("hand", True, True, True, True)
 
 
 def train(folder: str, config: str, flags: list[str]) -> Path:
@@ -124,33 +144,38 @@ class Mean:
     def __init__(self, members: list[TorchClassifier]) -> None:
         self.members, self.preprocess = members, members[0].preprocess
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        return np.mean([m.predict(images) for m in self.members], axis=0)
+    def predict(self, images: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
+        return np.mean([m.predict(images, points) for m in self.members], axis=0)
 
 
 _load = functools.cache(load_system)  # one load per checkpoint, shared by its switches and ensembles
 
 
 @functools.cache
-def photo_inputs(photos_root: Path, pre: Preprocess) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(inputs (N, V, 28, 28), truth (N,), source (N,)); prepared once per crop, shared by every model."""
+def photo_inputs(photos_root: Path, pre: Preprocess) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(inputs (N, V, 28, 28), landmarks (N, 21, 3), truth (N,), source (N,)); prepared once per crop,
+    shared by every model."""
     photos = find_photos(photos_root, LETTERS)
-    x = np.stack([load_image(p.path, pre)[0] for p in photos])
-    return x, np.array([LETTERS.index(p.letter) for p in photos]), np.array([p.source for p in photos])
+    loaded = [load_image(p.path, replace(pre, landmarks=True)) for p in photos]
+    x, points = np.stack([d.views for d in loaded]), np.stack([d.landmarks for d in loaded])
+    return x, points, np.array([LETTERS.index(p.letter) for p in photos]), np.array([p.source for p in photos])
 
 
-def measure(ckpts: list[Path], photos_root: Path, switch: tuple[str, bool, bool, bool], test: Split) -> dict:
-    crop, mask, flip_tta, mask_tta = switch
+def measure(ckpts: list[Path], photos_root: Path, switch: tuple[str, bool, bool, bool, bool], test: Split) -> dict:
+    crop, mask, flip_tta, mask_tta, use_landmarks = switch
     members = []
     for ckpt in ckpts:
         system = _load(ckpt)  # each switch sets every preprocessing field it changes, before building the graph
-        system.preprocess = replace(system.preprocess, crop=crop, mask_hand=mask, flip_tta=flip_tta, mask_tta=mask_tta)
+        system.preprocess = replace(
+            system.preprocess, crop=crop, mask_hand=mask, flip_tta=flip_tta, mask_tta=mask_tta, landmarks=use_landmarks
+        )
         members.append(TorchClassifier(ckpt, system=system))
     clf = Mean(members)
-    x, truth, source = photo_inputs(photos_root, Preprocess(crop=crop, mask_hand=mask, mask_tta=mask_tta))
-    ok = clf.predict(x).argmax(1) == truth
+    x, points, truth, source = photo_inputs(photos_root, Preprocess(crop=crop, mask_hand=mask, mask_tta=mask_tta))
+    ok = clf.predict(x, points).argmax(1) == truth
     per_source = {s: float(ok[source == s].mean()) for s in sorted(set(source))}
-    test_acc = float((clf.predict(test.images[:, None]).argmax(1) == test.labels).mean())
+    test_points = landmarks.for_rows_cached(test.images, str(test.path)) if use_landmarks else None
+    test_acc = float((clf.predict(test.images[:, None], test_points).argmax(1) == test.labels).mean())
     return {"overall": float(ok.mean()), "per_source": per_source, "test": test_acc}
 
 
@@ -163,6 +188,8 @@ def main() -> None:
     rows = []
     for name, ckpts in models.items():
         for switch_name, switch in SWITCHES.items():
+            if switch[-1] and _load(ckpts[0]).landmark_net is None:
+                continue  # no landmark network to switch on
             r = measure(ckpts, photos, switch, test)
             rows.append((name, switch_name, r))
             print(name, switch_name, r, flush=True)

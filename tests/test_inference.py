@@ -43,7 +43,7 @@ def _upscaled(hand: np.ndarray, size: int = 112) -> Image.Image:
 def test_every_format_decodes_to_a_28x28_input(tmp_path, hand, fmt):
     path = tmp_path / f"hand.{fmt.lower()}"
     _upscaled(hand).convert("RGB" if fmt == "JPEG" else "L").save(path, fmt)
-    x, gray = load_image(path)
+    x, gray, _ = load_image(path)
     assert x.shape == (1, 28, 28) and x.dtype == np.uint8 and gray.shape == (112, 112)
     assert np.abs(x.astype(int) - hand).mean() < 12  # lossy formats stay close to the original
 
@@ -60,7 +60,7 @@ def test_every_mode_becomes_grayscale(tmp_path, hand, mode):
         img = img.convert(mode)
     path = tmp_path / f"m.{'tif' if mode in ('CMYK', 'I;16') else 'png'}"
     img.save(path)
-    x, _ = load_image(path)
+    x, _, _ = load_image(path)
     # Not clipped to white (16-bit) and not inverted (CMYK): still close to the original hand.
     assert np.abs(x.astype(int) - hand).mean() < 25, mode
 
@@ -71,14 +71,14 @@ def test_exif_orientation_is_honoured(tmp_path, hand):
     exif[0x0112] = 6  # "rotate 90° clockwise to display"
     rotated_store = img.transpose(Image.Transpose.ROTATE_90)  # how a camera stores a portrait shot
     rotated_store.save(tmp_path / "exif.jpg", exif=exif, quality=95)
-    x, _ = load_image(tmp_path / "exif.jpg")
+    x, _, _ = load_image(tmp_path / "exif.jpg")
     assert np.abs(x.astype(int) - hand).mean() < 12
 
 
 def test_animated_gif_uses_first_frame(tmp_path, hand):
     frames = [_upscaled(hand), Image.new("L", (112, 112), 255)]
     frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=100)
-    x, _ = load_image(tmp_path / "a.gif")
+    x, _, _ = load_image(tmp_path / "a.gif")
     assert np.abs(x.astype(int) - hand).mean() < 12
 
 
@@ -86,7 +86,7 @@ def test_non_square_images_are_centre_cropped(tmp_path, hand):
     wide = Image.new("L", (336, 112), 0)
     wide.paste(_upscaled(hand), (112, 0))
     wide.save(tmp_path / "wide.png")
-    x, _ = load_image(tmp_path / "wide.png", Preprocess(crop="center"))
+    x, _, _ = load_image(tmp_path / "wide.png", Preprocess(crop="center"))
     assert np.abs(x.astype(int) - hand).mean() < 3
 
 

@@ -144,7 +144,7 @@ def test_robust_config_trains_exports_and_is_mirror_invariant(trained, tmp_path)
                     "--trainer.max_epochs=1", "--model.width=8"])  # fmt: skip
     pre = cli.model.preprocess
     assert pre.per_image and pre.crop == "hand" and pre.mask_hand and pre.flip_tta and pre.mask_tta
-    assert pre.views == 2
+    assert pre.views == 2 and pre.landmarks
     onnx, ts = tmp_path / "robust.onnx", tmp_path / "robust.pt"
     assert export(tmp_path / "ckpt/best.ckpt", onnx, test_path=test).ok
     assert export(tmp_path / "ckpt/best.ckpt", ts, format="torchscript", test_path=test).ok
@@ -159,7 +159,8 @@ def test_robust_config_trains_exports_and_is_mirror_invariant(trained, tmp_path)
     np.testing.assert_allclose(clf.predict(both), mean, atol=1e-5)
     np.testing.assert_allclose(load_classifier(tmp_path / "ckpt/best.ckpt").predict(both), mean, atol=1e-5)
     with torch.inference_mode():
-        np.testing.assert_allclose(torch.jit.load(str(ts))(torch.from_numpy(both)).numpy(), mean, atol=1e-5)
+        no_hand = torch.full((6, 21, 3), float("nan"))  # no landmarks: the images alone decide
+        np.testing.assert_allclose(torch.jit.load(str(ts))(torch.from_numpy(both), no_hand).numpy(), mean, atol=1e-5)
     # Dataset rows (one view each) and a photo (two views) go through classify together.
     photo = _photo(tmp_path)
     proc = subprocess.run([sys.executable, "-m", "signmnist", "classify", "--ckpt", str(onnx), str(test), str(photo)],
@@ -237,13 +238,13 @@ def test_hand_search_retries_on_a_padded_frame(monkeypatch):
 
     def landmarks(rgb):  # finds the hand only once it no longer fills the frame
         seen.append(rgb.shape)
-        return None if len(seen) == 1 else np.array([[rgb.shape[1] / 2, rgb.shape[0] / 2]] * 21)
+        return None if len(seen) == 1 else np.array([[rgb.shape[1] / 2, rgb.shape[0] / 2, -7.0]] * 21)
 
     monkeypatch.setattr(hands, "_landmarks", landmarks)
     points = hands.find_hand(np.zeros((100, 60, 3), np.uint8))
     pad = int(100 * hands.RETRY_PAD)
     assert seen == [(100, 60, 3), (100 + 2 * pad, 60 + 2 * pad, 3)]
-    np.testing.assert_allclose(points[0], (30, 50))  # the padded frame's centre, in the original's pixels
+    np.testing.assert_allclose(points[0], (30, 50, -7))  # the padded frame's centre, in the original's pixels; z kept
 
 
 def test_mediapipe_finds_the_hand_in_real_photos():
@@ -265,8 +266,8 @@ def test_mediapipe_finds_the_hand_in_real_photos():
         if points is not None:
             found += 1
             h, w = rgb.shape[:2]
-            assert points.shape == (21, 2) and (points[:, 0] > -0.1 * w).all() and (points[:, 1] < 1.1 * h).all()
-        model_input, _ = load_image(path, Preprocess(crop="hand", mask_hand=True, mask_tta=True))
+            assert points.shape == (21, 3) and (points[:, 0] > -0.1 * w).all() and (points[:, 1] < 1.1 * h).all()
+        model_input, _, _ = load_image(path, Preprocess(crop="hand", mask_hand=True, mask_tta=True))
         assert model_input.shape == (2, 28, 28)
     # Hands on a black backdrop that fill the frame: about a third escape the first search and are
     # found in the padded frame (2 of the 335 stay missed).

@@ -198,3 +198,23 @@ class RobustAugment(nn.Module):
 
 
 AUGMENTERS: dict[str, type[nn.Module] | None] = {"none": None, "basic": BatchAugment, "robust": RobustAugment}
+
+
+def augment_landmarks(x: torch.Tensor, degrees: float = 15.0, scale: float = 0.1, noise: float = 0.03) -> torch.Tensor:
+    """Normalised landmarks (B, 21, 3) -> a random mirror, in-plane rotation, per-axis scale and jitter of each.
+
+    Mirroring is a left hand's version of the same letter. The rotation stays as small as the image
+    augmentation's because orientation separates some letters; scale and jitter (in palm lengths)
+    stand in for a different hand and MediaPipe's error on a small, blurry image.
+    """
+    b = x.shape[0]
+    mirror = torch.ones(b, 1, 3, device=x.device, dtype=x.dtype)
+    mirror[:, 0, 0] = torch.where(torch.rand(b, device=x.device) < 0.5, -1.0, 1.0)
+    angle = (torch.rand(b, device=x.device, dtype=x.dtype) * 2 - 1) * math.radians(degrees)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    rotation = torch.zeros(b, 3, 3, device=x.device, dtype=x.dtype)
+    rotation[:, 0, 0], rotation[:, 0, 1], rotation[:, 1, 0], rotation[:, 1, 1] = cos, -sin, sin, cos
+    rotation[:, 2, 2] = 1.0
+    x = (x * mirror) @ rotation.transpose(1, 2)  # (B, 21, 3)
+    x = x * (1 + scale * torch.randn(b, 1, 3, device=x.device, dtype=x.dtype))
+    return x + noise * torch.randn_like(x)

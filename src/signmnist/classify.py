@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from signmnist import landmarks
 from signmnist.datafile import load_csv
-from signmnist.errors import SignMnistError
+from signmnist.errors import ConfigError, SignMnistError
 from signmnist.images import ImageError, find_images, load_image
 from signmnist.preprocess import Preprocess
 from signmnist.runtime import Classifier, load_classifier
@@ -29,6 +30,7 @@ class Item:
 
     name: str
     image: np.ndarray | None  # uint8 (V, 28, 28): the views of one image (a CSV row is one view)
+    landmarks: np.ndarray | None = None  # float32 (21, 3) hand landmarks; NaN or None: none found
     truth: str | None = None
     error: str | None = None
     result: dict = field(default_factory=dict)
@@ -55,15 +57,27 @@ def iter_items(paths: list[str], classifier: Classifier) -> Iterator[Item]:
             except SignMnistError as e:
                 yield Item(raw, None, error=str(e))
                 continue
+            points = _row_landmarks(split.images, str(path), classifier.preprocess)
             for i, (img, lab) in enumerate(zip(split.images, split.labels, strict=True)):
-                yield Item(f"{raw}:{i + 2}", img[None], truth=labels[int(lab)])
+                yield Item(f"{raw}:{i + 2}", img[None], points[i], truth=labels[int(lab)])
         else:
             yield _image_item(path, classifier.preprocess)
 
 
+def _row_landmarks(images: np.ndarray, name: str, preprocess: Preprocess) -> np.ndarray | list[None]:
+    # Searched (and cached) only for a model that reads landmarks; without MediaPipe, none are found.
+    if not preprocess.landmarks:
+        return [None] * len(images)
+    try:
+        return landmarks.for_rows_cached(images, name)
+    except ConfigError:
+        return np.full((len(images), landmarks.NUM_POINTS, 3), np.nan, np.float32)
+
+
 def _image_item(path: Path, preprocess: Preprocess) -> Item:
     try:
-        return Item(str(path), load_image(path, preprocess)[0])
+        loaded = load_image(path, preprocess)
+        return Item(str(path), loaded.views, loaded.landmarks)
     except ImageError as e:
         return Item(str(path), None, error=str(e))
 
@@ -85,7 +99,8 @@ def predict_items(items: Iterator[Item], classifier: Classifier, top_k: int) -> 
     for batch in _batches(items):
         good = [it for it in batch if it.image is not None]
         if good:
-            probs = classifier.predict(stack_views([it.image for it in good], classifier.preprocess.views))  # (B, 25)
+            images = stack_views([it.image for it in good], classifier.preprocess.views)  # (B, V, 28, 28)
+            probs = classifier.predict(images, stack_landmarks([it.landmarks for it in good]))  # (B, 25)
             for it, p in zip(good, probs, strict=True):
                 it.result = describe(p, labels, top_k)
         yield from batch
@@ -95,6 +110,11 @@ def stack_views(images: list[np.ndarray], views: int) -> np.ndarray:
     """uint8 (V_i, H, W) each -> uint8 (B, views, H, W); a single view (a dataset row, which has no
     hand to cut out) stands for every view."""
     return np.stack([np.broadcast_to(img, (views, *img.shape[1:])) for img in images])
+
+
+def stack_landmarks(points: list[np.ndarray | None]) -> np.ndarray:
+    """float32 (21, 3) or None (none found) each -> float32 (B, 21, 3), NaN for None."""
+    return np.stack([landmarks.missing() if p is None else p for p in points])
 
 
 def describe(probs: np.ndarray, labels: tuple[str, ...], top_k: int) -> dict:

@@ -11,12 +11,14 @@ import lightning as L
 import numpy as np
 import torch
 
+from signmnist import landmarks
 from signmnist.datafile import Split, load_splits
 from signmnist.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-Batch = tuple[torch.Tensor, torch.Tensor]  # images (B, 1, 28, 28) uint8, labels (B,) int64
+# images (B, 1, 28, 28) uint8, [landmarks (B, 21, 3) float32 for models that use them,] labels (B,) int64
+Batch = tuple[torch.Tensor, ...]
 
 
 class BatchLoader:
@@ -29,8 +31,7 @@ class BatchLoader:
 
     def __init__(
         self,
-        images: torch.Tensor,
-        labels: torch.Tensor,
+        *tensors: torch.Tensor,
         batch_size: int,
         shuffle: bool = False,
         seed: int = 0,
@@ -38,7 +39,8 @@ class BatchLoader:
         rank: int = 0,
         world_size: int = 1,
     ) -> None:
-        self.images, self.labels = images, labels
+        """`tensors`: rows of one batch each, e.g. (images, labels) or (images, landmarks, labels)."""
+        self.tensors, self.labels = tensors, tensors[-1]
         self.batch_size, self.shuffle, self.seed = batch_size, shuffle, seed
         self.epoch_fn, self.rank, self.world_size = epoch_fn, rank, world_size
         self._epoch, self._served = 0, 0
@@ -89,10 +91,10 @@ class BatchLoader:
             self._served += 1
             if idx is None:
                 sl = slice(start, start + self.batch_size)
-                yield self.images[sl], self.labels[sl]
+                yield tuple(t[sl] for t in self.tensors)
             else:
                 b = idx[start : start + self.batch_size]
-                yield self.images[b], self.labels[b]
+                yield tuple(t[b] for t in self.tensors)
 
 
 def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -117,12 +119,16 @@ def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np
     return train_idx, val_idx
 
 
-def _to_tensors(split: Split, rows: np.ndarray | None = None) -> Batch:
+def _to_tensors(split: Split, rows: np.ndarray | None = None, points: np.ndarray | None = None) -> Batch:
     images, labels = split.images, split.labels
     if rows is not None:
         images, labels = images[rows], labels[rows]
+        points = points[rows] if points is not None else None
     # (N, 28, 28) uint8 -> (N, 1, 28, 28) uint8; kept as bytes until the model step scales them.
-    return torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
+    tensors = [torch.from_numpy(np.ascontiguousarray(images)).unsqueeze(1)]
+    if points is not None:
+        tensors.append(torch.from_numpy(points))  # (N, 21, 3) float32, NaN where no hand was found
+    return (*tensors, torch.from_numpy(labels.astype(np.int64)))
 
 
 class SignMNISTDataModule(L.LightningDataModule):
@@ -168,6 +174,14 @@ class SignMNISTDataModule(L.LightningDataModule):
         self._train_loader: BatchLoader | None = None
         self._train_state: dict | None = None
 
+    def _landmarks(self, split: Split) -> np.ndarray | None:
+        # The rows' hand landmarks, only for a model that reads them (its preprocessing says so).
+        module = self.trainer.lightning_module if self.trainer is not None else None
+        preprocess = getattr(module, "preprocess", None)
+        if preprocess is None or not preprocess.landmarks:
+            return None
+        return landmarks.for_rows_cached(split.images, str(split.path), self.hparams.use_cache)
+
     def _load_train(self) -> None:
         (split,), seconds = load_splits(self.train_path, use_cache=self.hparams.use_cache)
         train_idx, val_idx = stratified_split(split.labels, self.hparams.val_fraction, self.hparams.split_seed)
@@ -175,12 +189,13 @@ class SignMNISTDataModule(L.LightningDataModule):
             raise ConfigError(
                 f"data.val_fraction={self.hparams.val_fraction} leaves an empty split of {len(split)} rows"
             )
-        self.train_set, self.val_set = _to_tensors(split, train_idx), _to_tensors(split, val_idx)
+        points = self._landmarks(split)
+        self.train_set, self.val_set = (_to_tensors(split, rows, points) for rows in (train_idx, val_idx))
         log.info("loaded %s: %d train + %d val rows in %.3f s", split.path, len(train_idx), len(val_idx), seconds)
 
     def _load_test(self) -> None:
         (split,), seconds = load_splits(self.test_path, use_cache=self.hparams.use_cache)
-        self.test_set = _to_tensors(split)
+        self.test_set = _to_tensors(split, points=self._landmarks(split))
         log.info("loaded %s: %d test rows in %.3f s", split.path, len(split), seconds)
 
     def setup(self, stage: str) -> None:

@@ -15,7 +15,7 @@ from signmnist.checkpoint import load_system
 from signmnist.datafile import load_csv
 from signmnist.errors import SignMnistError
 from signmnist.fsutil import atomic_output
-from signmnist.runtime import INPUT_NAME, ONNX_FORMAT, OUTPUT_NAME, OnnxClassifier
+from signmnist.runtime import INPUT_NAME, LANDMARKS_NAME, ONNX_FORMAT, OUTPUT_NAME, OnnxClassifier
 from signmnist.system import SignMNISTSystem
 
 # Probabilities from the exported graph may differ from eager PyTorch by float rounding only.
@@ -43,14 +43,14 @@ class Parity:
 
 
 class _MeanGraph(torch.nn.Module):
-    """An ensemble: uint8 (B, V, 28, 28) -> the members' probabilities (B, 25), averaged."""
+    """An ensemble: uint8 (B, V, 28, 28) [+ landmarks (B, 21, 3)] -> the members' probabilities (B, 25), averaged."""
 
     def __init__(self, graphs: list[torch.nn.Module]) -> None:
         super().__init__()
         self.graphs = torch.nn.ModuleList(graphs)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return torch.stack([g(images) for g in self.graphs]).mean(dim=0)  # (M, B, 25) -> (B, 25)
+    def forward(self, images: torch.Tensor, points: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.stack([g(images, points) for g in self.graphs]).mean(dim=0)  # (M, B, 25) -> (B, 25)
 
 
 def _members(systems: SignMNISTSystem | Sequence[SignMNISTSystem]) -> list[SignMNISTSystem]:
@@ -71,17 +71,22 @@ def write_onnx(systems: SignMNISTSystem | Sequence[SignMNISTSystem], path: Path)
 
     members = _members(systems)
     graph = inference_graph(members)
-    example = torch.zeros(1, members[0].preprocess.views, 28, 28, dtype=torch.uint8)
+    preprocess = members[0].preprocess
+    example = (torch.zeros(1, preprocess.views, 28, 28, dtype=torch.uint8),)
+    # Any number of views: a dataset row is one, a photo with `mask_tta` two.
+    axes = {INPUT_NAME: {0: "batch", 1: "views"}, OUTPUT_NAME: {0: "batch"}}
+    if preprocess.landmarks:  # the second input, float32 (batch, 21, 3), NaN where no hand was found
+        example += (torch.zeros(1, 21, 3),)
+        axes[LANDMARKS_NAME] = {0: "batch"}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             graph,
-            (example,),
+            example,
             str(path),
-            input_names=[INPUT_NAME],
+            input_names=[INPUT_NAME, LANDMARKS_NAME][: len(example)],
             output_names=[OUTPUT_NAME],
-            # Any number of views: a dataset row is one, a photo with `mask_tta` two.
-            dynamic_axes={INPUT_NAME: {0: "batch", 1: "views"}, OUTPUT_NAME: {0: "batch"}},
+            dynamic_axes=axes,
             opset_version=17,
             dynamo=False,
         )
@@ -94,8 +99,8 @@ def write_onnx(systems: SignMNISTSystem | Sequence[SignMNISTSystem], path: Path)
     for key, value in meta.items():
         model.metadata_props.add(key=key, value=value)
     model.doc_string = (
-        "uint8 images (batch, views, 28, 28) -> letter probabilities (batch, 25), averaged over the views; "
-        "labels and preprocessing in metadata"
+        "uint8 images (batch, views, 28, 28) [+ float32 hand landmarks (batch, 21, 3), NaN: no hand found] "
+        "-> letter probabilities (batch, 25); labels and preprocessing in metadata"
     )
     onnx.save(model, str(path))
 
@@ -155,17 +160,20 @@ def export(
     members = _load_members(ckpt, ensemble or [])
     graph = inference_graph(members)
     images = _parity_inputs(load_csv(test_path).images[:parity_images], members[0].preprocess.views)
+    inputs = [torch.from_numpy(images)]
+    if members[0].preprocess.landmarks:
+        inputs.append(torch.from_numpy(_parity_landmarks(len(images))))
     with torch.inference_mode():
-        reference = graph(torch.from_numpy(images)).numpy()
+        reference = graph(*inputs).numpy()
     with atomic_output(out) as tmp:  # the file appears at `out` only if parity passes
         if format == "onnx":
             write_onnx(members, tmp)
-            candidate = OnnxClassifier(tmp).predict(images)
+            candidate = OnnxClassifier(tmp).predict(*(t.numpy() for t in inputs))
         else:
-            traced = torch.jit.freeze(torch.jit.trace(graph, torch.from_numpy(images[:1])))
+            traced = torch.jit.freeze(torch.jit.trace(graph, tuple(t[:1] for t in inputs)))
             torch.jit.save(traced, str(tmp), _extra_files=_ts_meta(members))
             with torch.inference_mode():
-                candidate = torch.jit.load(str(tmp))(torch.from_numpy(images)).numpy()
+                candidate = torch.jit.load(str(tmp))(*inputs).numpy()
         result = parity(reference, candidate)
         if not result.ok:
             raise SignMnistError(f"{out}: export discarded, {result}")
@@ -178,6 +186,16 @@ def _parity_inputs(rows: np.ndarray, views: int) -> np.ndarray:
     """uint8 (N, 28, 28) -> (N, views, 28, 28); view k is row i + k, so the views differ and their
     averaging is checked too."""
     return np.stack([np.roll(rows, -k, axis=0) for k in range(views)], axis=1)
+
+
+def _parity_landmarks(n: int) -> np.ndarray:
+    """float32 (n, 21, 3): random points, every third row without a hand (NaN), so both branches of the
+    landmark averaging are checked. Searching the test rows themselves would take minutes; parity needs
+    inputs, not truth."""
+    rng = np.random.default_rng(0)
+    points = rng.normal(0.0, 10.0, (n, 21, 3)) + np.linspace(0, 60, 21)[:, None]
+    points[::3] = np.nan
+    return points.astype(np.float32)
 
 
 def _ts_meta(members: list[SignMNISTSystem]) -> dict[str, str]:

@@ -71,15 +71,16 @@ RETRY_PAD = 0.5
 
 
 def find_hand(rgb: np.ndarray) -> np.ndarray | None:
-    """The 21 landmarks (x, y) in pixels, float (21, 2), of the most prominent hand in an RGB uint8
+    """The 21 landmarks (x, y, z) in pixels, float (21, 3), of the most prominent hand in an RGB uint8
     (H, W, 3) image (tried again edge-padded if none is found); None if no hand is found or MediaPipe
-    is not installed. Landmarks may lie outside the image."""
+    is not installed. Landmarks may lie outside the image; z is MediaPipe's depth relative to the
+    wrist (smaller is nearer the camera), in pixels of the image width."""
     points = _landmarks(rgb)
     if points is None:
         pad = int(max(rgb.shape[:2]) * RETRY_PAD)
         points = _landmarks(np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge"))
         if points is not None:
-            points = points - pad  # back to the unpadded image's pixels
+            points[:, :2] -= pad  # back to the unpadded image's pixels
     return points
 
 
@@ -96,18 +97,18 @@ def _landmarks(rgb: np.ndarray) -> np.ndarray | None:
     if not result.multi_hand_landmarks:
         return None
     h, w = rgb.shape[:2]
-    return np.array([(p.x * w, p.y * h) for p in result.multi_hand_landmarks[0].landmark])
+    return np.array([(p.x * w, p.y * h, p.z * w) for p in result.multi_hand_landmarks[0].landmark])
 
 
 def hand_box(points: np.ndarray, margin: float = 0.2) -> tuple[int, int, int, int]:
-    """Square (top, left, side, side) around hand landmarks, float (21, 2), plus `margin` of their extent per side.
+    """Square (top, left, side, side) around hand landmarks, float (21, 2 or 3), plus `margin` of their extent per side.
 
     The dataset's crops show the whole hand with a little space around it; 0.2 was fixed by eye on
     train images, not tuned on photos. (Upscaled and edge-padded, half of the train images give
     landmarks, suggesting 0.35; that sample is biased towards hands well inside the frame, and 0.35
     measured worse on photos, so 0.2 stays: see the README's ablation notes.)
     """
-    (x0, y0), (x1, y1) = points.min(0), points.max(0)
+    (x0, y0), (x1, y1) = points[:, :2].min(0), points[:, :2].max(0)
     side = int(max(max(x1 - x0, y1 - y0) * (1 + 2 * margin), 8))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     return int(cy - side / 2), int(cx - side / 2), side, side
@@ -122,6 +123,7 @@ def hand_mask(points: np.ndarray, shape: tuple[int, int], finger_width: float = 
     from PIL import Image, ImageDraw, ImageFilter
 
     h, w = shape
+    points = points[:, :2]
     width = max(2, int(max(points.max(0) - points.min(0)) * finger_width))
     mask = Image.new("L", (w, h), 0)
     draw = ImageDraw.Draw(mask)

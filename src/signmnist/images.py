@@ -11,10 +11,12 @@ import io
 import os
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from signmnist import landmarks
 from signmnist.errors import SignMnistError
 from signmnist.preprocess import Preprocess
 
@@ -117,13 +119,16 @@ def crop_box(gray: np.ndarray, box: tuple[int, int, int, int], fill: int | None 
     return gray[top : top + bh, left : left + bw]
 
 
-def _hand_squares(gray: np.ndarray, rgb: np.ndarray, masks: tuple[bool, ...]) -> list[np.ndarray] | None:
+def _hand_squares(
+    gray: np.ndarray, rgb: np.ndarray, masks: tuple[bool, ...], points: np.ndarray | None
+) -> list[np.ndarray] | None:
     """One square around the hand MediaPipe finds per entry of `masks`: the hand cut out onto black
-    (True) or the plain crop (False); None if no hand is found."""
+    (True) or the plain crop (False); None if no hand is found. `points`: the result of a search
+    already made (NaN: none found), else None."""
     from signmnist.hands import find_hand, hand_box, hand_mask
 
-    points = find_hand(rgb)  # one search serves every view
-    if points is None:
+    points = find_hand(rgb) if points is None else points  # one search serves every view
+    if points is None or np.isnan(points).any():
         return None
     box = hand_box(points)
     squares = []
@@ -151,37 +156,47 @@ def prepare(
     crop: str = "center",
     rgb: np.ndarray | None = None,
     masks: tuple[bool, ...] = (False,),
+    points: np.ndarray | None = None,
 ) -> np.ndarray:
     """uint8 (H, W) -> uint8 (V, size, size), one view per entry of `masks`: square crops, then
     area-averaging resize.
 
     crop: 'center' (centred square), 'trim' (cut a uniform backdrop away first) or 'hand' (a square
     around the hand that MediaPipe finds in `rgb`, cut out onto black where `masks` says True; 'trim'
-    if it finds none or is not installed). `masks` is `Preprocess.view_masks`.
+    if it finds none or is not installed). `masks` is `Preprocess.view_masks`; `points`, the result
+    of a hand search already made in `rgb` (NaN: none found).
     """
     squares = None
     if gray.shape == (size, size) or crop == "center":
         squares = [center_square(gray)] * len(masks)
     elif crop == "hand" and rgb is not None:
-        squares = _hand_squares(gray, rgb, masks)
+        squares = _hand_squares(gray, rgb, masks, points)
     if squares is None:
         squares = [trim_square(gray)] * len(masks)
     return np.stack([_resize(s, size) for s in squares])
 
 
+class Loaded(NamedTuple):
+    """A decoded image file: the model input and what it was made from."""
+
+    views: np.ndarray  # uint8 (V, size, size), V = `preprocess.views`
+    gray: np.ndarray  # uint8 (H, W), the full-size grayscale image
+    landmarks: np.ndarray  # float32 (21, 3) in pixels of the image; NaN: none found or not asked for
+
+
 def load_image(
     source: str | os.PathLike | bytes, preprocess: Preprocess | None = None, name: str | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+) -> Loaded:
     """Decode an image file (or its bytes) into the model's input.
 
     Args:
-        source: A path or the file's bytes.
-        preprocess: The model's preprocessing (input size, crop policy); default: the package's.
+        source: A path, or the file's bytes (an upload).
+        preprocess: How to crop and size it (the model's metadata); defaults to the package defaults.
         name: How to name the source in errors.
 
     Returns:
-        (views, gray): the model input, uint8 (V, size, size) with V = `preprocess.views`, and the
-        full-size uint8 grayscale image.
+        The views (the model input), the grayscale image and the hand landmarks (searched for only
+        with crop 'hand' or `preprocess.landmarks`; one search serves both).
 
     Raises:
         ImageError: naming the file and what was wrong with it.
@@ -193,8 +208,13 @@ def load_image(
         img = ImageOps.exif_transpose(img)
     gray = _to_gray(img)
     preprocess = preprocess or Preprocess()
-    rgb = np.asarray(img.convert("RGB")) if preprocess.crop == "hand" else None
-    return prepare(gray, preprocess.image_size, preprocess.crop, rgb, preprocess.view_masks), gray
+    rgb, points = None, landmarks.missing()
+    if preprocess.landmarks or (preprocess.crop == "hand" and gray.shape != (preprocess.image_size,) * 2):
+        rgb = np.asarray(img.convert("RGB"))
+        found = landmarks.find(rgb)  # one search serves the crop, the cut-out and the landmark input
+        points = points if found is None else found
+    views = prepare(gray, preprocess.image_size, preprocess.crop, rgb, preprocess.view_masks, points)
+    return Loaded(views, gray, points)
 
 
 def find_images(root: Path) -> list[Path]:

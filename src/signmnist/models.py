@@ -1,4 +1,5 @@
-"""Plain `nn.Module` networks. Each takes standardised images (B, 1, 28, 28) and returns logits (B, 25)."""
+"""Plain `nn.Module` networks: image networks take standardised images (B, 1, 28, 28), the landmark
+network normalised hand landmarks (B, 21, 3); each returns logits (B, 25)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,35 @@ class CNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))  # (B, 1, 28, 28) -> (B, 4w, 3, 3) -> (B, 25)
+
+
+def normalize_landmarks(points: torch.Tensor) -> torch.Tensor:
+    """float (B, 21, 3) in pixels -> (B, 21, 3) with the wrist at the origin and the wrist to
+    middle-finger knuckle distance 1: where the hand is and how large it appears drop out, its
+    orientation (which tells K from P, G from Q, H from U) stays."""
+    x = points - points[:, :1]  # (B, 21, 3), relative to the wrist
+    scale = x[:, 9, :2].norm(dim=-1).clamp_min(1e-6)  # (B,), the palm's length in the image plane
+    return x / scale[:, None, None]
+
+
+class LandmarkMLP(nn.Module):
+    """Classifies normalised hand landmarks (B, 21, 3): 63-256-256-25, ReLU, Dropout."""
+
+    def __init__(self, hidden: int = 256, dropout: float = 0.2, num_classes: int = NUM_CLASSES) -> None:
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(21 * 3, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, num_classes),
+        )
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.layers(features)  # (B, 21, 3) -> (B, 25)
 
 
 ARCHS: dict[str, type[nn.Module]] = {"mlp": MLP, "cnn": CNN}

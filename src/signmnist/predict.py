@@ -10,12 +10,15 @@ from signmnist.system import SignMNISTSystem
 
 
 @torch.inference_mode()
-def predict_probabilities(system: SignMNISTSystem, images: torch.Tensor) -> torch.Tensor:
-    """uint8 images (B, 1, 28, 28) -> class probabilities (B, 25), in eval mode."""
+def predict_probabilities(
+    system: SignMNISTSystem, images: torch.Tensor, landmarks: torch.Tensor | None = None
+) -> torch.Tensor:
+    """uint8 images (B, 1, 28, 28) [+ hand landmarks (B, 21, 3)] -> class probabilities (B, 25), in eval mode."""
     was_training = system.training
     system.eval()
     try:
-        return system.inference_graph()(images.to(system.device)).cpu()
+        points = landmarks.to(system.device) if landmarks is not None else None
+        return system.inference_graph()(images.to(system.device), points).cpu()
     finally:
         system.train(was_training)
 
@@ -29,8 +32,9 @@ def format_probabilities(probs: torch.Tensor) -> str:
 def print_first_test_prediction(system: SignMNISTSystem, datamodule: SignMNISTDataModule) -> None:
     """Print the predicted class of the first official test row, its letter and all 25 probabilities."""
     datamodule.setup("test")
-    images, labels = datamodule.test_set
-    probs = predict_probabilities(system, images[:1])[0]  # (25,)
+    images, labels = datamodule.test_set[0], datamodule.test_set[-1]
+    points = datamodule.test_set[1][:1] if len(datamodule.test_set) == 3 else None  # models that read landmarks
+    probs = predict_probabilities(system, images[:1], points)[0]  # (25,)
     pred = int(probs.argmax())
     truth = int(labels[0])
     print(f"\nFirst test sample: predicted class {pred} ({letter(pred)}), p={probs[pred]:.4f}", end="")

@@ -61,6 +61,10 @@ class Preprocess:
             and average the two predictions: the cut-out hides a face or a room behind the hand,
             the plain crop keeps the hand's outline against its backdrop. Images then reach the
             model as two views, uint8 (B, 2, H, W).
+        landmarks: Also classify the 21 hand landmarks MediaPipe finds (the `hands` extra), with a
+            small network beside the image network, and average the two predictions where a hand
+            is found (the image's alone where none is). The model then takes a second input,
+            float32 (B, 21, 3), NaN for an image without a found hand.
     """
 
     image_size: int = IMAGE_SIZE
@@ -72,6 +76,7 @@ class Preprocess:
     flip_tta: bool = False
     mask_hand: bool = False
     mask_tta: bool = False
+    landmarks: bool = False
 
     def __post_init__(self) -> None:
         if self.crop not in ("center", "trim", "hand"):
@@ -110,6 +115,7 @@ class Preprocess:
             flip_tta=_as_bool(d.get("flip_tta", default.flip_tta), "flip_tta"),
             mask_hand=_as_bool(d.get("mask_hand", default.mask_hand), "mask_hand"),
             mask_tta=_as_bool(d.get("mask_tta", default.mask_tta), "mask_tta"),
+            landmarks=_as_bool(d.get("landmarks", default.landmarks), "landmarks"),
         )
 
     def scale(self, images: torch.Tensor) -> torch.Tensor:

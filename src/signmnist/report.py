@@ -17,6 +17,7 @@ from torchmetrics.functional.classification import (
     multiclass_recall,
 )
 
+from signmnist import landmarks
 from signmnist.checkpoint import load_checkpoint, load_system
 from signmnist.datafile import load_csv
 from signmnist.errors import SignMnistError
@@ -100,12 +101,16 @@ def _check_writable(out: Path) -> None:
         raise SignMnistError(f"{out}: cannot write the report there ({e.strerror or e})") from None
 
 
-def _predict(system: torch.nn.Module, images: np.ndarray) -> np.ndarray:
+def _predict(system: torch.nn.Module, images: np.ndarray, name: str) -> np.ndarray:
     graph = system.inference_graph()
+    # A model that reads hand landmarks is measured with them (searched once per file, then cached).
+    points = landmarks.for_rows_cached(images, name) if system.preprocess.landmarks else None
+    batches = []
     with torch.inference_mode():
-        return np.concatenate(
-            [graph(torch.from_numpy(images[i : i + 2048, None])).numpy() for i in range(0, len(images), 2048)]
-        )
+        for i in range(0, len(images), 2048):
+            part = torch.from_numpy(points[i : i + 2048]) if points is not None else None
+            batches.append(graph(torch.from_numpy(images[i : i + 2048, None]), part).numpy())
+    return np.concatenate(batches)
 
 
 def _mistake_grid(probs: np.ndarray, labels: np.ndarray, images: np.ndarray, letters: tuple, out: Path) -> str:
@@ -162,7 +167,7 @@ def report(
     _check_writable(out)
 
     letters = system.preprocess.labels
-    probs = _predict(system, test.images)
+    probs = _predict(system, test.images, str(test.path))
     metrics = compute_metrics(probs, test.labels, letters)
     metrics["checkpoint"] = str(ckpt)
     counts = np.zeros((len(letters), len(letters)), dtype=int)

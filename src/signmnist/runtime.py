@@ -17,17 +17,24 @@ from signmnist.errors import CheckpointError
 from signmnist.preprocess import Preprocess
 
 ONNX_FORMAT = "signmnist-onnx/1"
-INPUT_NAME, OUTPUT_NAME = "images", "probabilities"
+INPUT_NAME, LANDMARKS_NAME, OUTPUT_NAME = "images", "landmarks", "probabilities"
 
 
 class Classifier(Protocol):
-    """A loaded model: uint8 images (B, V, 28, 28), V views each (`preprocess.views`; one for a dataset row)
-    -> probabilities (B, 25), averaged over the views."""
+    """A loaded model: uint8 images (B, V, 28, 28), V views each (`preprocess.views`; one for a dataset row),
+    and for a model with `preprocess.landmarks` float32 hand landmarks (B, 21, 3) (NaN or None: no hand
+    found) -> probabilities (B, 25)."""
 
     preprocess: Preprocess
     source: Path
 
-    def predict(self, images: np.ndarray) -> np.ndarray: ...
+    def predict(self, images: np.ndarray, landmarks: np.ndarray | None = None) -> np.ndarray: ...
+
+
+def _landmarks_input(landmarks: np.ndarray | None, batch: int) -> np.ndarray:
+    if landmarks is None:
+        return np.full((batch, 21, 3), np.nan, np.float32)  # no hand found: the image alone decides
+    return np.ascontiguousarray(landmarks, dtype=np.float32)
 
 
 class OnnxClassifier:
@@ -52,9 +59,12 @@ class OnnxClassifier:
             raise CheckpointError(f"{self.source}: not a signmnist ONNX export (no '{ONNX_FORMAT}' metadata)")
         self.preprocess = Preprocess.from_dict(json.loads(meta["preprocess"]))
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """uint8 (B, V, 28, 28) -> float32 probabilities (B, 25)."""
-        return self.session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(images, dtype=np.uint8)})[0]
+    def predict(self, images: np.ndarray, landmarks: np.ndarray | None = None) -> np.ndarray:
+        """uint8 (B, V, 28, 28) [+ float32 (B, 21, 3)] -> float32 probabilities (B, 25)."""
+        feed = {INPUT_NAME: np.ascontiguousarray(images, dtype=np.uint8)}
+        if self.preprocess.landmarks:
+            feed[LANDMARKS_NAME] = _landmarks_input(landmarks, len(images))
+        return self.session.run([OUTPUT_NAME], feed)[0]
 
 
 class TorchClassifier:
@@ -72,13 +82,16 @@ class TorchClassifier:
         self._graph = self.system.inference_graph()
         self._torch = torch
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """uint8 (B, V, 28, 28) -> float32 probabilities (B, 25)."""
+    def predict(self, images: np.ndarray, landmarks: np.ndarray | None = None) -> np.ndarray:
+        """uint8 (B, V, 28, 28) [+ float32 (B, 21, 3)] -> float32 probabilities (B, 25)."""
         x = np.ascontiguousarray(images, dtype=np.uint8)
         if not x.flags.writeable:  # e.g. np.asarray of a PIL image; torch warns on read-only memory
             x = x.copy()
+        inputs = [self._torch.from_numpy(x)]
+        if self.preprocess.landmarks:
+            inputs.append(self._torch.from_numpy(_landmarks_input(landmarks, len(x)).copy()))
         with self._torch.inference_mode():
-            return self._graph(self._torch.from_numpy(x)).numpy()
+            return self._graph(*inputs).numpy()
 
 
 def load_classifier(path: str | os.PathLike) -> Classifier:

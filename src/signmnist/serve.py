@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from PIL import Image
 from starlette.exceptions import HTTPException
 
-from signmnist.classify import describe
+from signmnist.classify import describe, stack_landmarks
 from signmnist.images import ImageError, load_image
 from signmnist.runtime import Classifier, load_classifier
 
@@ -37,7 +37,7 @@ class Batcher:
 
     def __init__(self, classifier: Classifier, max_batch: int, max_wait_ms: float) -> None:
         self.classifier, self.max_batch, self.max_wait = classifier, max_batch, max_wait_ms / 1000
-        self.queue: asyncio.Queue[tuple[np.ndarray, asyncio.Future]] = asyncio.Queue()
+        self.queue: asyncio.Queue[tuple[np.ndarray, np.ndarray | None, asyncio.Future]] = asyncio.Queue()
         self.task: asyncio.Task | None = None
         self.batches = self.items = 0  # counters for /health: how much batching happened
 
@@ -48,13 +48,14 @@ class Batcher:
         if self.task:
             self.task.cancel()
 
-    async def predict(self, image: np.ndarray) -> np.ndarray:
-        """uint8 (V, 28, 28), the views of one image -> probabilities (25,), batched with whatever else is waiting."""
+    async def predict(self, image: np.ndarray, landmarks: np.ndarray | None = None) -> np.ndarray:
+        """uint8 (V, 28, 28), the views of one image, and its hand landmarks float32 (21, 3) (None: not
+        found) -> probabilities (25,), batched with whatever else is waiting."""
         future = asyncio.get_running_loop().create_future()
-        await self.queue.put((image, future))
+        await self.queue.put((image, landmarks, future))
         return await future
 
-    async def _collect(self) -> list[tuple[np.ndarray, asyncio.Future]]:
+    async def _collect(self) -> list[tuple[np.ndarray, np.ndarray | None, asyncio.Future]]:
         batch = [await self.queue.get()]
         deadline = time.monotonic() + self.max_wait
         while len(batch) < self.max_batch:
@@ -72,16 +73,17 @@ class Batcher:
     async def _run(self) -> None:
         while True:
             batch = await self._collect()
-            images = np.stack([img for img, _ in batch])  # (B, V, 28, 28)
+            images = np.stack([img for img, _, _ in batch])  # (B, V, 28, 28)
+            points = stack_landmarks([p for _, p, _ in batch])  # (B, 21, 3)
             try:
-                probs = await asyncio.to_thread(self.classifier.predict, images)
+                probs = await asyncio.to_thread(self.classifier.predict, images, points)
             except Exception as e:  # never leave a request hanging
-                for _, fut in batch:
+                for _, _, fut in batch:
                     if not fut.done():
                         fut.set_exception(e)
                 continue
             self.batches, self.items = self.batches + 1, self.items + len(batch)
-            for (_, fut), p in zip(batch, probs, strict=True):
+            for (_, _, fut), p in zip(batch, probs, strict=True):
                 if not fut.done():
                     fut.set_result(p)
 
@@ -167,10 +169,10 @@ def create_app(ckpt: Path, max_body_mb: float = 10.0, max_batch: int = 64, max_w
         if not body:
             return error(400, f"{name}: empty image")
         try:
-            model_input, _ = await asyncio.to_thread(load_image, body, classifier.preprocess, name)
+            model_input, _, points = await asyncio.to_thread(load_image, body, classifier.preprocess, name)
         except ImageError as e:
             return error(400, str(e))
-        probs = await batcher.predict(model_input)
+        probs = await batcher.predict(model_input, points)
         result = describe(probs, classifier.preprocess.labels, top_k)
         if include_input:
             result["input"] = _png_data_url(model_input)

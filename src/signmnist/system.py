@@ -11,9 +11,9 @@ import torch.nn.functional as F
 from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
-from signmnist.augment import AUGMENTERS
+from signmnist.augment import AUGMENTERS, augment_landmarks
 from signmnist.errors import ConfigError
-from signmnist.models import build_model
+from signmnist.models import LandmarkMLP, build_model, normalize_landmarks
 from signmnist.preprocess import NUM_CLASSES, Preprocess
 
 Stage = Literal["train", "val", "test"]
@@ -63,6 +63,8 @@ class SignMNISTSystem(L.LightningModule):
         self.save_hyperparameters()
         self.hparams["preprocess"] = self.preprocess.to_dict()  # stored resolved, so the checkpoint is self-contained
         self.net = build_model(arch, width, dropout)
+        # A second network on the hand landmarks, for models whose preprocessing reads them.
+        self.landmark_net = LandmarkMLP() if self.preprocess.landmarks else None
         mode = {True: "basic", False: "none"}.get(augment, augment) if isinstance(augment, bool) else augment
         if mode not in AUGMENTERS:
             raise ConfigError(f"model.augment: expected one of {sorted(AUGMENTERS)}, got {augment!r}")
@@ -89,25 +91,37 @@ class SignMNISTSystem(L.LightningModule):
         """uint8 images (B, 1, 28, 28) -> logits (B, 25) of the image alone (no test-time mirroring)."""
         return self.net(self.preprocess.normalize(self.preprocess.scale(images)))
 
-    def model_step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: Stage) -> torch.Tensor:
+    def model_step(self, batch: tuple[torch.Tensor, ...], stage: Stage) -> torch.Tensor:
         """The one step shared by train, val and test: loss, accuracy, logging."""
-        images, labels = batch  # (B, 1, 28, 28) uint8, (B,) int64
-        x = self.preprocess.scale(images)
-        if stage == "train" and self.augmenter is not None:
-            x = self.augmenter(x)
-        x = self.preprocess.normalize(x)
-        logits = self.net(x)  # (B, 25)
-        if stage != "train" and self.preprocess.flip_tta:
-            # Evaluate exactly what is deployed: the mean of the image's and its mirror's probabilities.
-            probs = (logits.softmax(-1) + self.net(x.flip(-1)).softmax(-1)) / 2
+        images, labels = batch[0], batch[-1]  # (B, 1, 28, 28) uint8, (B,) int64
+        points = batch[1] if len(batch) == 3 else None  # (B, 21, 3) float32 hand landmarks, NaN: none found
+        if stage != "train":
+            # Evaluate exactly what is deployed: mirror averaging and landmarks included.
+            probs = _InferenceGraph(self.net, self.preprocess, self.landmark_net)(images, points)  # (B, 25)
             logits = probs.clamp_min(1e-12).log()
-        # Smoothing regularises training only; val/test report the plain cross-entropy.
-        smoothing = self.hparams.label_smoothing if stage == "train" else 0.0
-        loss = F.cross_entropy(logits, labels, label_smoothing=smoothing)
+            loss = F.cross_entropy(logits, labels)  # val/test report the plain cross-entropy
+        else:
+            x = self.preprocess.scale(images)
+            if self.augmenter is not None:
+                x = self.augmenter(x)
+            logits = self.net(self.preprocess.normalize(x))  # (B, 25); train/acc is the image network's
+            # Smoothing regularises training only.
+            loss = F.cross_entropy(logits, labels, label_smoothing=self.hparams.label_smoothing)
+            if self.landmark_net is not None and points is not None:
+                loss = loss + self._landmark_loss(points, labels)
         # Metric updates only: self.log per step was a third of the seed MLP's step time (profiled).
         getattr(self, f"{stage}_acc").update(logits.detach(), labels)
         getattr(self, f"{stage}_loss").update(loss.detach(), weight=len(labels))
         return loss
+
+    def _landmark_loss(self, points: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        # Only rows where MediaPipe found a hand (about half of the dataset's) train the landmark network.
+        found = ~points.isnan().any(dim=(1, 2))  # (B,)
+        if not found.any():  # a zero loss that still reaches every parameter, as DDP expects
+            return self.landmark_net(points.new_zeros(1, 21, 3)).sum() * 0.0
+        features = augment_landmarks(normalize_landmarks(points[found]))  # (F, 21, 3)
+        logits = self.landmark_net(features)
+        return F.cross_entropy(logits, labels[found], label_smoothing=self.hparams.label_smoothing)
 
     def _log_epoch(self, stage: Stage) -> None:
         # Logging the metric objects makes Lightning compute (synced across DDP ranks) and reset them.
@@ -138,12 +152,14 @@ class SignMNISTSystem(L.LightningModule):
 
     def predict_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         """Class probabilities (B, 25) for a batch of images (with or without labels)."""
-        images = batch[0] if isinstance(batch, (tuple, list)) else batch
-        return self.inference_graph()(images)
+        if not isinstance(batch, (tuple, list)):
+            return self.inference_graph()(batch)
+        points = batch[1] if len(batch) == 3 else None
+        return self.inference_graph()(batch[0], points)
 
     def configure_optimizers(self) -> Any:
         hp = self.hparams
-        opt = make_optimizer(self.net, hp.optimizer, hp.lr, hp.weight_decay)
+        opt = make_optimizer(self, hp.optimizer, hp.lr, hp.weight_decay)  # the image and landmark networks
         if hp.scheduler == "none":
             return opt
         steps = self.trainer.estimated_stepping_batches
@@ -178,7 +194,7 @@ class SignMNISTSystem(L.LightningModule):
 
     def inference_graph(self) -> torch.nn.Module:
         """The deployable graph, uint8 images -> probabilities, as a plain module for tracing and export."""
-        return _InferenceGraph(self.net, self.preprocess).eval()
+        return _InferenceGraph(self.net, self.preprocess, self.landmark_net).eval()
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["signmnist_format"] = CHECKPOINT_FORMAT
@@ -203,17 +219,29 @@ def make_optimizer(net: torch.nn.Module, name: str, lr: float, weight_decay: flo
 
 
 class _InferenceGraph(torch.nn.Module):
-    """uint8 (B, V, 28, 28), V views of each image -> probabilities (B, 25) averaged over the views,
-    preprocessing included."""
+    """uint8 (B, V, 28, 28), V views of each image [and float32 landmarks (B, 21, 3), NaN where no hand
+    was found] -> probabilities (B, 25), preprocessing included: the mean over the views, then, where
+    a hand was found, the mean of that and the landmark network's."""
 
-    def __init__(self, net: torch.nn.Module, preprocess: Preprocess) -> None:
+    def __init__(
+        self, net: torch.nn.Module, preprocess: Preprocess, landmark_net: torch.nn.Module | None = None
+    ) -> None:
         super().__init__()
-        self.net, self.preprocess = net, preprocess
+        self.net, self.preprocess, self.landmark_net = net, preprocess, landmark_net
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, points: torch.Tensor | None = None) -> torch.Tensor:
         b, v, h, w = images.shape
         x = self.preprocess.normalize(images.reshape(b * v, 1, h, w).float() / 255.0)  # (B*V, 1, H, W)
         probs = self.net(x).softmax(dim=-1)  # (B*V, 25)
         if self.preprocess.flip_tta:  # mirror-image test-time augmentation, inside the exported graph
             probs = (probs + self.net(x.flip(-1)).softmax(dim=-1)) / 2
-        return probs.reshape(b, v, -1).mean(dim=1)  # (B, 25)
+        probs = probs.reshape(b, v, -1).mean(dim=1)  # (B, 25)
+        if self.landmark_net is None or points is None or not self.preprocess.landmarks:
+            return probs
+        found = ~points.isnan().any(dim=2).any(dim=1, keepdim=True)  # (B, 1)
+        features = normalize_landmarks(torch.where(found[:, :, None], points, 0.0))  # (B, 21, 3), finite
+        hand = self.landmark_net(features).softmax(dim=-1)  # (B, 25)
+        if self.preprocess.flip_tta:  # the mirror image of the landmarks: x negated
+            mirror = torch.tensor([-1.0, 1.0, 1.0], dtype=features.dtype, device=features.device)
+            hand = (hand + self.landmark_net(features * mirror).softmax(dim=-1)) / 2
+        return torch.where(found, (probs + hand) / 2, probs)
