@@ -23,7 +23,9 @@ def test_batch_loader_shards_are_disjoint_and_epochs_reshuffle():
     labels = torch.arange(100)
     epoch = {"n": 0}
     shards = [
-        BatchLoader(images, labels, 8, shuffle=True, seed=1, epoch_fn=lambda: epoch["n"], rank=r, world_size=2)
+        BatchLoader(
+            images, labels, batch_size=8, shuffle=True, seed=1, epoch_fn=lambda: epoch["n"], rank=r, world_size=2
+        )
         for r in range(2)
     ]
     seen = [torch.cat([y for _, y in s]) for s in shards]
@@ -36,9 +38,21 @@ def test_batch_loader_shards_are_disjoint_and_epochs_reshuffle():
 
 def test_eval_loader_keeps_order_and_every_row():
     labels = torch.arange(10)
-    loader = BatchLoader(labels.view(10, 1, 1, 1).to(torch.uint8), labels, 4)
+    loader = BatchLoader(labels.view(10, 1, 1, 1).to(torch.uint8), labels, batch_size=4)
     assert [y.tolist() for _, y in loader] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     assert len(loader) == 3
+
+
+def test_loader_keeps_a_middle_tensor_aligned_with_its_rows():
+    # (images, landmarks, labels) for a model that reads hand landmarks: each batch's rows stay together.
+    labels = torch.arange(20)
+    points = labels.float().view(20, 1, 1).expand(20, 21, 3)
+    loader = BatchLoader(labels.view(20, 1, 1, 1).to(torch.uint8), points, labels, batch_size=8, shuffle=True, seed=3)
+    batches = list(loader)
+    assert all(len(b) == 3 for b in batches)
+    for images, pts, y in batches:
+        assert torch.equal(images.view(-1).long(), y) and torch.equal(pts[:, 0, 0].long(), y)
+    assert sorted(torch.cat([y for *_, y in batches]).tolist()) == list(range(20))
 
 
 def test_datamodule_uses_test_file_only_for_test(tiny_data):
