@@ -146,3 +146,31 @@ def test_report_and_classify_measure_a_landmark_model_with_the_rows_landmarks(mo
     np.testing.assert_allclose([it.result["probability"] for it in items], expected.max(1), atol=1e-5)
     assert np.abs(expected - clf.predict(rows.images[:, None])).max() > 0.01  # the landmarks did change them
     assert len(searched) == 2
+
+
+def test_serve_batches_each_request_with_its_own_landmarks():
+    import asyncio
+
+    from signmnist.serve import Batcher
+
+    seen = []
+
+    class Recorder:  # a classifier that records the landmarks the batcher hands it
+        def predict(self, images, landmarks=None):
+            seen.append(landmarks)
+            return np.zeros((len(images), 25), np.float32)
+
+    async def send(requests):
+        batcher = Batcher(Recorder(), max_batch=8, max_wait_ms=20)
+        batcher.start()
+        try:
+            return await asyncio.gather(*(batcher.predict(v, p) for v, p in requests))
+        finally:
+            await batcher.stop()
+
+    points = _hands(1)[0]
+    view = np.zeros((1, 28, 28), np.uint8)
+    asyncio.run(send([(view, points), (view, None)]))
+    assert len(seen) == 1 and seen[0].shape == (2, 21, 3)
+    np.testing.assert_array_equal(seen[0][0], points)
+    assert np.isnan(seen[0][1]).all()  # no hand found in the second upload
