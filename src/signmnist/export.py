@@ -15,6 +15,7 @@ from signmnist.checkpoint import load_system
 from signmnist.datafile import load_csv
 from signmnist.errors import SignMnistError
 from signmnist.fsutil import atomic_output
+from signmnist.landmarks import NUM_POINTS
 from signmnist.runtime import INPUT_NAME, LANDMARKS_NAME, ONNX_FORMAT, OUTPUT_NAME, OnnxClassifier
 from signmnist.system import SignMNISTSystem
 
@@ -76,7 +77,7 @@ def write_onnx(systems: SignMNISTSystem | Sequence[SignMNISTSystem], path: Path)
     # Any number of views: a dataset row is one, a photo with `mask_tta` two.
     axes = {INPUT_NAME: {0: "batch", 1: "views"}, OUTPUT_NAME: {0: "batch"}}
     if preprocess.landmarks:  # the second input, float32 (batch, 21, 3), NaN where no hand was found
-        example += (torch.zeros(1, 21, 3),)
+        example += (torch.zeros(1, NUM_POINTS, 3),)
         axes[LANDMARKS_NAME] = {0: "batch"}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
@@ -193,7 +194,7 @@ def _parity_landmarks(n: int) -> np.ndarray:
     landmark averaging are checked. Searching the test rows themselves would take minutes; parity needs
     inputs, not truth."""
     rng = np.random.default_rng(0)
-    points = rng.normal(0.0, 10.0, (n, 21, 3)) + np.linspace(0, 60, 21)[:, None]
+    points = rng.normal(0.0, 10.0, (n, NUM_POINTS, 3)) + np.linspace(0, 60, NUM_POINTS)[:, None]
     points[::3] = np.nan
     return points.astype(np.float32)
 

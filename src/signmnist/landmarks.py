@@ -30,7 +30,7 @@ from signmnist.fsutil import atomic_output
 
 log = logging.getLogger(__name__)
 
-NUM_POINTS = 3 * 7  # MediaPipe's 21 hand landmarks: the wrist, then four joints per finger
+NUM_POINTS = 21  # MediaPipe's hand landmarks: the wrist, then four joints per finger
 # Images smaller than this (dataset rows, 28x28 files) are upscaled before the hand search: at 28
 # pixels MediaPipe finds nothing; at 112 it finds the hand in about half the train rows (224: same).
 SEARCH_SIDE = 112

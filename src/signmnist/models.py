@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from signmnist.landmarks import NUM_POINTS
 from signmnist.preprocess import IMAGE_SIZE, NUM_CLASSES
 
 
@@ -74,7 +75,7 @@ class LandmarkMLP(nn.Module):
         super().__init__()
         self.layers = nn.Sequential(
             nn.Flatten(),
-            nn.Linear(21 * 3, hidden),
+            nn.Linear(NUM_POINTS * 3, hidden),
             nn.ReLU(),
             nn.Dropout(dropout),
             nn.Linear(hidden, hidden),

@@ -13,6 +13,7 @@ from torchmetrics.classification import MulticlassAccuracy
 
 from signmnist.augment import AUGMENTERS, augment_landmarks
 from signmnist.errors import ConfigError
+from signmnist.landmarks import NUM_POINTS
 from signmnist.models import LandmarkMLP, build_model, normalize_landmarks
 from signmnist.preprocess import NUM_CLASSES, Preprocess
 
@@ -118,7 +119,7 @@ class SignMNISTSystem(L.LightningModule):
         # Only rows where MediaPipe found a hand (about half of the dataset's) train the landmark network.
         found = ~points.isnan().any(dim=(1, 2))  # (B,)
         if not found.any():  # a zero loss that still reaches every parameter, as DDP expects
-            return self.landmark_net(points.new_zeros(1, 21, 3)).sum() * 0.0
+            return self.landmark_net(points.new_zeros(1, NUM_POINTS, 3)).sum() * 0.0
         features = augment_landmarks(normalize_landmarks(points[found]))  # (F, 21, 3)
         logits = self.landmark_net(features)
         return F.cross_entropy(logits, labels[found], label_smoothing=self.hparams.label_smoothing)
