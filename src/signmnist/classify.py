@@ -71,7 +71,7 @@ def _row_landmarks(images: np.ndarray, name: str, preprocess: Preprocess) -> np.
     try:
         return landmarks.for_rows_cached(images, name)
     except ConfigError:
-        return np.full((len(images), landmarks.NUM_POINTS, 3), np.nan, np.float32)
+        return landmarks.missing(len(images))
 
 
 def _image_item(path: Path, preprocess: Preprocess) -> Item:

@@ -15,8 +15,10 @@ import os
 import time
 import warnings
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -171,13 +173,18 @@ def _load_cached(cached: Path, path: Path) -> Split | None:
         return None  # missing or damaged cache: parse again
 
 
-def _save_cached(cached: Path, split: Split) -> None:
+def write_cache(cached: Path, save: Callable[[BinaryIO], None]) -> None:
+    """Write a cache file with `save(file)`; a failure only logs a warning (a cache is re-creatable)."""
     try:
-        # A cache is re-creatable, so no fsync; the rename still keeps readers from torn files.
+        # No fsync, for the same reason; the rename still keeps readers from torn files.
         with atomic_output(cached, durable=False) as tmp, open(tmp, "wb") as f:
-            np.savez(f, images=split.images, labels=split.labels)
+            save(f)
     except OSError as e:
-        log.warning("could not write data cache %s (%s); continuing without it", cached, e)
+        log.warning("could not write cache %s (%s); continuing without it", cached, e)
+
+
+def _save_cached(cached: Path, split: Split) -> None:
+    write_cache(cached, lambda f: np.savez(f, images=split.images, labels=split.labels))
 
 
 def load_csv(path: str | os.PathLike, use_cache: bool = True) -> Split:

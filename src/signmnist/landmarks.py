@@ -24,9 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from signmnist.datafile import cache_dir
+from signmnist.datafile import cache_dir, write_cache
 from signmnist.errors import ConfigError
-from signmnist.fsutil import atomic_output
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +37,9 @@ SEARCH_SIDE = 112
 LANDMARK_FORMAT = 1
 
 
-def missing() -> np.ndarray:
-    """The landmarks of an image without a found hand: float32 (21, 3), all NaN."""
-    return np.full((NUM_POINTS, 3), np.nan, np.float32)
+def missing(n: int | None = None) -> np.ndarray:
+    """The landmarks of an image without a found hand: float32 (21, 3), all NaN; (n, 21, 3) for n images."""
+    return np.full((NUM_POINTS, 3) if n is None else (n, NUM_POINTS, 3), np.nan, np.float32)
 
 
 def find(rgb: np.ndarray) -> np.ndarray | None:
@@ -65,7 +64,7 @@ def find(rgb: np.ndarray) -> np.ndarray | None:
 
 def _rows(images: np.ndarray) -> np.ndarray:
     """uint8 (N, 28, 28) -> float32 (N, 21, 3), in one process."""
-    out = np.full((len(images), NUM_POINTS, 3), np.nan, np.float32)
+    out = missing(len(images))
     for i, gray in enumerate(images):
         points = find(np.repeat(gray[..., None], 3, axis=2))
         if points is not None:
@@ -79,10 +78,7 @@ def for_rows(images: np.ndarray, workers: int | None = None, chunk: int = 256) -
     Raises:
         ConfigError: MediaPipe (the `hands` extra) is not installed.
     """
-    from signmnist import hands
-
-    if not hands.available():
-        raise ConfigError("model.preprocess.landmarks: needs MediaPipe (pip install 'signmnist[hands]')")
+    _require_mediapipe()
     workers = max(1, min(workers or os.cpu_count() or 1, len(images) // chunk + 1))
     if workers == 1:
         return _rows(images)
@@ -90,6 +86,13 @@ def for_rows(images: np.ndarray, workers: int | None = None, chunk: int = 256) -
     # spawn, not fork: a forked child would inherit the parent's MediaPipe graph and its threads.
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         return np.concatenate(pool.map(_rows, parts))
+
+
+def _require_mediapipe() -> None:
+    from signmnist import hands
+
+    if not hands.available():
+        raise ConfigError("model.preprocess.landmarks: needs MediaPipe (pip install 'signmnist[hands]')")
 
 
 def _cache_file(images: np.ndarray) -> Path:
@@ -101,12 +104,9 @@ def _cache_file(images: np.ndarray) -> Path:
 
 def for_rows_cached(images: np.ndarray, name: str, use_cache: bool = True) -> np.ndarray:
     """`for_rows`, read from / written to the data cache (keyed by the pixels and the search version)."""
+    _require_mediapipe()  # before the cache key, which names MediaPipe's version
     if not use_cache:
         return for_rows(images)
-    from signmnist import hands
-
-    if not hands.available():
-        return for_rows(images)  # raises the ConfigError
     cached = _cache_file(images)
     try:
         points = np.load(cached)
@@ -118,11 +118,7 @@ def for_rows_cached(images: np.ndarray, name: str, use_cache: bool = True) -> np
     log.warning("finding hand landmarks in %d rows of %s (once; cached in %s)", len(images), name, cached)
     points = for_rows(images)
     log.warning("found a hand in %.0f%% of the rows in %.0f s", 100 * found(points).mean(), time.perf_counter() - start)
-    try:
-        with atomic_output(cached, durable=False) as tmp, open(tmp, "wb") as f:
-            np.save(f, points)
-    except OSError as e:
-        log.warning("could not write landmark cache %s (%s); continuing without it", cached, e)
+    write_cache(cached, lambda f: np.save(f, points))
     return points
 
 

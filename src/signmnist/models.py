@@ -59,6 +59,11 @@ class CNN(nn.Module):
         return self.head(self.features(x))  # (B, 1, 28, 28) -> (B, 4w, 3, 3) -> (B, 25)
 
 
+def hand_found(points: torch.Tensor) -> torch.Tensor:
+    """float (B, 21, 3), NaN rows where no hand was found -> bool (B,)."""
+    return ~points.isnan().any(dim=2).any(dim=1)  # two single-axis reductions: ONNX-exportable
+
+
 def normalize_landmarks(points: torch.Tensor) -> torch.Tensor:
     """float (B, 21, 3) in pixels -> (B, 21, 3) with the wrist at the origin and the wrist to
     middle-finger knuckle distance 1: where the hand is and how large it appears drop out, its

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from signmnist.errors import CheckpointError
-from signmnist.landmarks import NUM_POINTS
+from signmnist.landmarks import missing
 from signmnist.preprocess import Preprocess
 
 ONNX_FORMAT = "signmnist-onnx/1"
@@ -34,7 +34,7 @@ class Classifier(Protocol):
 
 def _landmarks_input(landmarks: np.ndarray | None, batch: int) -> np.ndarray:
     if landmarks is None:
-        return np.full((batch, NUM_POINTS, 3), np.nan, np.float32)  # no hand found: the image alone decides
+        return missing(batch)  # no hand found: the image alone decides
     return np.ascontiguousarray(landmarks, dtype=np.float32)
 
 

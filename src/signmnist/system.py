@@ -14,7 +14,7 @@ from torchmetrics.classification import MulticlassAccuracy
 from signmnist.augment import AUGMENTERS, augment_landmarks
 from signmnist.errors import ConfigError
 from signmnist.landmarks import NUM_POINTS
-from signmnist.models import LandmarkMLP, build_model, normalize_landmarks
+from signmnist.models import LandmarkMLP, build_model, hand_found, normalize_landmarks
 from signmnist.preprocess import NUM_CLASSES, Preprocess
 
 Stage = Literal["train", "val", "test"]
@@ -117,7 +117,7 @@ class SignMNISTSystem(L.LightningModule):
 
     def _landmark_loss(self, points: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         # Only rows where MediaPipe found a hand (about half of the dataset's) train the landmark network.
-        found = ~points.isnan().any(dim=(1, 2))  # (B,)
+        found = hand_found(points)  # (B,)
         if not found.any():  # a zero loss that still reaches every parameter, as DDP expects
             return self.landmark_net(points.new_zeros(1, NUM_POINTS, 3)).sum() * 0.0
         features = augment_landmarks(normalize_landmarks(points[found]))  # (F, 21, 3)
@@ -239,7 +239,7 @@ class _InferenceGraph(torch.nn.Module):
         probs = probs.reshape(b, v, -1).mean(dim=1)  # (B, 25)
         if self.landmark_net is None or points is None or not self.preprocess.landmarks:
             return probs
-        found = ~points.isnan().any(dim=2).any(dim=1, keepdim=True)  # (B, 1)
+        found = hand_found(points)[:, None]  # (B, 1)
         features = normalize_landmarks(torch.where(found[:, :, None], points, 0.0))  # (B, 21, 3), finite
         hand = self.landmark_net(features).softmax(dim=-1)  # (B, 25)
         if self.preprocess.flip_tta:  # the mirror image of the landmarks: x negated
