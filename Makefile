@@ -22,12 +22,12 @@ train-seed: setup
 	$(BIN)/python lightning_practice.py
 
 train-cnn: setup
-	$(BIN)/signmnist fit --config configs/cnn.yaml
+	$(BIN)/signmnist fit --config cnn
 
-## The model for real photos (configs/robust.yaml): ~9x the CNN's compute per epoch, plus a one-off
+## The model for real photos (the shipped config `robust`): ~9x the CNN's compute per epoch, plus a one-off
 ## hand-landmark search over the data (~10 minutes on 2 cores, cached); not part of `run`.
 train-robust: setup
-	$(BIN)/signmnist fit --config configs/robust.yaml
+	$(BIN)/signmnist fit --config robust
 	$(BIN)/signmnist export --ckpt checkpoints/robust/best.ckpt --out checkpoints/robust/model.onnx
 
 # Two more seeds of robust.yaml, averaged with checkpoints/robust/best.ckpt in one ONNX file
@@ -35,8 +35,8 @@ train-robust: setup
 ENSEMBLE = checkpoints/robust-seed7/best.ckpt,checkpoints/robust-seed1/best.ckpt
 train-robust-ensemble: setup
 	test -f checkpoints/robust/best.ckpt || $(MAKE) train-robust
-	$(BIN)/signmnist fit --config configs/robust.yaml --seed_everything=7 --checkpoint.dirpath=checkpoints/robust-seed7
-	$(BIN)/signmnist fit --config configs/robust.yaml --seed_everything=1 --checkpoint.dirpath=checkpoints/robust-seed1
+	$(BIN)/signmnist fit --config robust --seed_everything=7 --checkpoint.dirpath=checkpoints/robust-seed7
+	$(BIN)/signmnist fit --config robust --seed_everything=1 --checkpoint.dirpath=checkpoints/robust-seed1
 	$(BIN)/signmnist export --ckpt checkpoints/robust/best.ckpt --ensemble='[$(ENSEMBLE)]' \
 		--out checkpoints/robust/ensemble.onnx
 

@@ -18,10 +18,12 @@ import numpy as np
 
 from signmnist import hands, landmarks
 from signmnist.checkpoint import load_system
-from signmnist.classify import find_photos
 from signmnist.datafile import Split, load_csv
+from signmnist.eval_photos import find_photos
+from signmnist.facts import LETTERS
+from signmnist.graph import Ensemble
 from signmnist.images import load_image
-from signmnist.preprocess import LETTERS, Preprocess
+from signmnist.preprocess import Preprocess
 from signmnist.runtime import TorchClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,20 +134,10 @@ def train(folder: str, config: str, flags: list[str]) -> Path:
     out = ROOT / "checkpoints/ablation" / folder
     ckpt = out / "best.ckpt"
     if not ckpt.exists():
-        cmd = [sys.executable, "-m", "signmnist", "fit", "--config", str(ROOT / f"configs/{config}.yaml"), *flags,
+        cmd = [sys.executable, "-m", "signmnist", "fit", "--config", config, *flags,
                f"--checkpoint.dirpath={out}", "--trainer.enable_progress_bar=false"]  # fmt: skip
         subprocess.run(cmd, check=True, cwd=ROOT)
     return ckpt
-
-
-class Mean:
-    """Classifiers whose probabilities are averaged; the preprocessing of the first."""
-
-    def __init__(self, members: list[TorchClassifier]) -> None:
-        self.members, self.preprocess = members, members[0].preprocess
-
-    def predict(self, images: np.ndarray, points: np.ndarray | None = None) -> np.ndarray:
-        return np.mean([m.predict(images, points) for m in self.members], axis=0)
 
 
 _load = functools.cache(load_system)  # one load per checkpoint, shared by its switches and ensembles
@@ -169,8 +161,8 @@ def measure(ckpts: list[Path], photos_root: Path, switch: tuple[str, bool, bool,
         system.preprocess = replace(
             system.preprocess, crop=crop, mask_hand=mask, flip_tta=flip_tta, mask_tta=mask_tta, landmarks=use_landmarks
         )
-        members.append(TorchClassifier(ckpt, system=system))
-    clf = Mean(members)
+        members.append(system.inference_graph())
+    clf = TorchClassifier(ckpts[0], graph=Ensemble(members).eval(), preprocess=members[0].preprocess)
     x, points, truth, source = photo_inputs(photos_root, Preprocess(crop=crop, mask_hand=mask, mask_tta=mask_tta))
     ok = clf.predict(x, points).argmax(1) == truth
     per_source = {s: float(ok[source == s].mean()) for s in sorted(set(source))}

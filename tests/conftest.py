@@ -81,9 +81,7 @@ def trained(tmp_path_factory) -> dict[str, Path]:
     os.environ.setdefault("SIGNMNIST_CACHE_DIR", str(root / "cache"))
     train = write_csv(root / "train.csv", *make_rows(480, seed=1))
     test = write_csv(root / "test.csv", *make_rows(96, seed=2))
-    cli_main(
-        ["fit", "--config", str(ROOT / "configs/cnn.yaml"), *tiny_args(train, test, root), "--trainer.max_epochs=2"]
-    )
+    cli_main(["fit", "--config", "cnn", *tiny_args(train, test, root), "--trainer.max_epochs=2"])
     ckpt = root / "ckpt/best.ckpt"
     onnx = root / "model.onnx"
     export(ckpt, onnx, test_path=test)

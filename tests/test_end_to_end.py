@@ -36,10 +36,10 @@ def test_seed_script_trains_tests_and_prints_first_prediction(workdir):
 
 
 def test_cnn_config_reaches_99_8_percent_on_the_official_test_set(workdir):
-    fit = run_cmd("signmnist", "fit", "--config", str(ROOT / "configs/cnn.yaml"), cwd=workdir)
+    fit = run_cmd("signmnist", "fit", "--config", "cnn", cwd=workdir)
     assert fit.returncode == 0, fit.stderr[-3000:]
     best = workdir / "checkpoints/cnn/best.ckpt"
-    test = run_cmd("signmnist", "test", "--config", str(ROOT / "configs/cnn.yaml"), f"--ckpt_path={best}", cwd=workdir)
+    test = run_cmd("signmnist", "test", "--config", "cnn", f"--ckpt_path={best}", cwd=workdir)
     assert test.returncode == 0, test.stderr[-3000:]
     acc = float(re.search(r"Official test set: acc ([0-9.]+)", test.stdout).group(1))
     assert acc >= 0.998

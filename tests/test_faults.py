@@ -13,7 +13,7 @@ import torch
 from conftest import ROOT, make_rows, tiny_args, write_csv
 from signmnist.checkpoint import load_checkpoint
 
-CNN = str(ROOT / "configs/cnn.yaml")
+CNN = "cnn"
 
 
 @pytest.fixture(scope="module")

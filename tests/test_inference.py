@@ -204,7 +204,7 @@ def test_onnx_classify_imports_neither_torch_nor_lightning(trained, tmp_path, ha
         "            raise ImportError('blocked import of ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
     )
-    code = "import sys; from signmnist.commands import main; main(sys.argv[1:])"
+    code = "import sys; from signmnist.console import main; main(sys.argv[1:])"
     env_args = ["env", f"PYTHONPATH={blocker}", sys.executable, "-c", code]
     proc = run_cmd(*env_args, "classify", "--ckpt", str(trained["onnx"]), "--json", str(tmp_path / "x.png"))
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -263,6 +263,30 @@ def test_eval_photos_reports_overall_per_source_and_per_letter(trained, tmp_path
     correct = sum(Path(r["path"]).parent.name == r["letter"] for r in direct)
     assert report["overall"]["correct"] == correct
     assert Image.open(out / "confusion_matrix.png").size[0] > 300
+
+
+def test_eval_photos_with_unreadable_photos_lists_each_and_sums_up(trained, tmp_path):
+    photos = tmp_path / "photos" / "src" / "A"
+    photos.mkdir(parents=True)
+    for name in ("a.jpg", "b.png"):
+        (photos / name).write_bytes(b"not an image at all")
+    out = tmp_path / "out"
+    proc = run_cmd("signmnist", "eval-photos", "--ckpt", str(trained["onnx"]), "--out", str(out),
+                   str(tmp_path / "photos"))  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert [line.split("\t")[:2] for line in lines[:2]] == [
+        [str(photos / "a.jpg"), "ERROR"],
+        [str(photos / "b.png"), "ERROR"],
+    ]
+    assert lines[2].startswith("signmnist: error:") and "none of the 2 photos could be read" in lines[2]
+    assert not out.exists()  # nothing written
+    # One good photo beside them: it is measured, the two bad ones listed, exit status 1.
+    Image.fromarray(load_csv(trained["test"]).images[0]).resize((64, 64)).save(photos / "c.png")
+    proc = run_cmd("signmnist", "eval-photos", "--ckpt", str(trained["onnx"]), "--out", str(out), "--json",
+                   str(tmp_path / "photos"))  # fmt: skip
+    assert proc.returncode == 1 and json.loads(proc.stdout)["overall"]["n"] == 1
+    assert "2 of 3 photos could not be read" in proc.stderr
 
 
 def test_read_only_inputs_predict_without_a_warning(trained):

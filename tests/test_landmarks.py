@@ -8,10 +8,12 @@ import torch
 
 from signmnist import hands, landmarks
 from signmnist.augment import augment_landmarks
+from signmnist.checkpoint import load_system
 from signmnist.datafile import load_csv
 from signmnist.errors import ConfigError
 from signmnist.export import export
-from signmnist.models import LandmarkMLP, normalize_landmarks
+from signmnist.graph import normalize_landmarks
+from signmnist.models import LandmarkMLP
 from signmnist.runtime import load_classifier
 from signmnist.system import SignMNISTSystem
 from tests.conftest import ROOT
@@ -130,7 +132,7 @@ def test_rows_of_the_bundled_test_file_give_landmarks_once(monkeypatch):
 
 def test_report_and_classify_measure_a_landmark_model_with_the_rows_landmarks(monkeypatch, tmp_path, trained):
     from signmnist import report
-    from signmnist.classify import iter_items, predict_items
+    from signmnist.inputs import iter_items, predict_items
 
     rows = load_csv(trained["test"])
     points = _hands(len(rows.labels))
@@ -140,7 +142,7 @@ def test_report_and_classify_measure_a_landmark_model_with_the_rows_landmarks(mo
     ckpt = _with_landmark_net(trained["ckpt"], tmp_path / "lm.ckpt")
     clf = load_classifier(ckpt)
     expected = clf.predict(rows.images[:, None], points)
-    np.testing.assert_allclose(report._predict(clf.system, rows.images, "rows"), expected, atol=1e-6)
+    np.testing.assert_allclose(report._predict(load_system(ckpt), rows.images, "rows"), expected, atol=1e-6)
     items = list(predict_items(iter_items([str(trained["test"])], clf), clf, top_k=1))
     assert [it.result["letter"] for it in items] == [clf.preprocess.labels[i] for i in expected.argmax(1)]
     np.testing.assert_allclose([it.result["probability"] for it in items], expected.max(1), atol=1e-5)

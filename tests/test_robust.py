@@ -140,7 +140,7 @@ def _photo(tmp_path):
 
 def test_robust_config_trains_exports_and_is_mirror_invariant(trained, tmp_path):
     train, test = trained["train"], trained["test"]
-    cli = cli_main(["fit", "--config", str(ROOT / "configs/robust.yaml"), *tiny_args(train, test, tmp_path),
+    cli = cli_main(["fit", "--config", "robust", *tiny_args(train, test, tmp_path),
                     "--trainer.max_epochs=1", "--model.width=8"])  # fmt: skip
     pre = cli.model.preprocess
     assert pre.per_image and pre.crop == "hand" and pre.mask_hand and pre.flip_tta and pre.mask_tta
@@ -171,15 +171,30 @@ def test_robust_config_trains_exports_and_is_mirror_invariant(trained, tmp_path)
     assert sum(line.startswith(f"{photo}\t") for line in lines) == 1
 
 
-def test_hand_crop_falls_back_to_trimming_without_mediapipe(monkeypatch):
+def test_hand_crop_falls_back_to_trimming_without_mediapipe(monkeypatch, tmp_path):
     from signmnist import hands
-    from signmnist.images import prepare
+    from signmnist.images import load_image, prepare
 
     monkeypatch.setattr(hands, "_detector", lambda: None)
     gray = np.zeros((200, 200), np.uint8)
     gray[40:160, 80:120] = 220
-    rgb = np.stack([gray] * 3, axis=-1)
-    np.testing.assert_array_equal(prepare(gray, 28, "hand", rgb), prepare(gray, 28, "trim"))
+    Image.fromarray(gray).save(tmp_path / "hand.png")
+    loaded = load_image(tmp_path / "hand.png", Preprocess(crop="hand"))
+    assert np.isnan(loaded.landmarks).all()
+    np.testing.assert_array_equal(loaded.views, prepare(gray, 28, "trim"))
+    np.testing.assert_array_equal(prepare(gray, 28, "hand", points=loaded.landmarks), prepare(gray, 28, "trim"))
+
+
+def test_preparing_views_never_searches_for_a_hand(monkeypatch):
+    # The one hand search of a photo happens in load_image (upscaled when small); prepare only crops.
+    from signmnist import hands
+    from signmnist.images import prepare
+
+    monkeypatch.setattr(hands, "find_hand", lambda rgb: pytest.fail("prepare searched for a hand"))
+    gray = np.zeros((60, 60), np.uint8)
+    gray[10:50, 20:40] = 220
+    for points in (None, np.full((21, 3), np.nan)):  # no search made, or none found: trimmed
+        np.testing.assert_array_equal(prepare(gray, 28, "hand", points=points), prepare(gray, 28, "trim"))
 
 
 def test_mediapipe_finds_no_hand_in_a_black_frame():
@@ -212,23 +227,25 @@ def test_hand_mask_covers_the_hand_and_nothing_far_from_it():
     assert mask[:20].max() == 0 and mask[:, 150:].max() == 0  # above the fingertips, right of the hand
 
 
-def test_masked_hand_crop_puts_the_hand_on_black(monkeypatch):
-    from signmnist import hands
-    from signmnist.images import prepare
+def test_masked_hand_crop_puts_the_hand_on_black(monkeypatch, tmp_path):
+    from signmnist import landmarks
+    from signmnist.images import load_image, prepare
 
-    monkeypatch.setattr(hands, "find_hand", lambda rgb: _fake_landmarks())
+    points = np.c_[_fake_landmarks(), np.zeros(21)]  # (21, 3), as MediaPipe gives them
     gray = np.full((200, 200), 180, np.uint8)  # a bright room around the hand
-    rgb = np.stack([gray] * 3, axis=-1)
-    (plain,), (masked,) = prepare(gray, 28, "hand", rgb), prepare(gray, 28, "hand", rgb, masks=(True,))
+    (plain,), (masked,) = prepare(gray, 28, "hand", points=points), prepare(gray, 28, "hand", (True,), points)
     assert plain.min() > 150  # the crop alone keeps the room
     assert masked[0, 0] == 0 and masked[-1, -1] == 0 and masked[0, -1] == 0  # corners: background blacked out
     assert masked[14, 14] > 150  # the palm is kept
-    # mask_tta: both views from one hand search, the cut-out first
+    # mask_tta and landmarks: both views and the landmark input from one hand search, the cut-out first
     calls = []
-    monkeypatch.setattr(hands, "find_hand", lambda rgb: calls.append(1) or _fake_landmarks())
-    both = prepare(gray, 28, "hand", rgb, masks=Preprocess(crop="hand", mask_hand=True, mask_tta=True).view_masks)
-    assert both.shape == (2, 28, 28) and len(calls) == 1
-    np.testing.assert_array_equal(both, np.stack([masked, plain]))
+    monkeypatch.setattr(landmarks, "find", lambda rgb: calls.append(rgb.shape) or points.astype(np.float32))
+    Image.fromarray(gray).save(tmp_path / "room.png")
+    pre = Preprocess(crop="hand", mask_hand=True, mask_tta=True, landmarks=True)
+    loaded = load_image(tmp_path / "room.png", pre)
+    assert loaded.views.shape == (2, 28, 28) and calls == [(200, 200, 3)]
+    np.testing.assert_array_equal(loaded.views, np.stack([masked, plain]))
+    np.testing.assert_array_equal(loaded.landmarks, points.astype(np.float32))
 
 
 def test_hand_search_retries_on_a_padded_frame(monkeypatch):

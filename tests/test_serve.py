@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT, run_cmd
-from signmnist.bench import free_port, wait_for_server
+from signmnist.bench.loadtest import free_port, wait_for_server
 from signmnist.datafile import load_csv
 from signmnist.images import load_image
 from signmnist.runtime import load_classifier
@@ -110,7 +110,8 @@ ERRORS = [
     ("body over the limit", lambda: (os.urandom(1_200_000), "image/jpeg"), 413, "limit"),
     ("multipart without file", lambda: _multipart_field_only(), 400, "no file field"),
     ("multipart with a text file", lambda: _multipart("file", "a.txt", "text/plain", b"hi"), 415, "not an image"),
-    ("broken multipart", lambda: (b"--x\r\ngarbage", "multipart/form-data; boundary=x"), 400, ""),
+    ("multipart of garbage", lambda: (b"--x\r\ngarbage", "multipart/form-data; boundary=x"), 400, "no file field"),
+    ("multipart without boundary", lambda: (b"--x\r\ngarbage", "multipart/form-data"), 400, "malformed multipart"),
 ]
 
 
@@ -242,3 +243,66 @@ def test_two_view_inputs_are_batched_whole_and_shown_side_by_side():
     assert [a.tolist() for a in answers] == [[i, 100 + i] for i in range(3)]  # each request gets its own row
     png = Image.open(io.BytesIO(base64.b64decode(_png_data_url(views[1]).split(",", 1)[1])))
     assert png.size == (56, 28) and png.getpixel((0, 0)) == 1 and png.getpixel((28, 0)) == 101
+
+
+def test_the_batcher_survives_a_failed_wait(monkeypatch):
+    """Python 3.10's asyncio.wait_for raised asyncio.TimeoutError, not the builtin TimeoutError; whatever
+    the wait raises, the batch collected so far is answered and the batcher keeps serving."""
+    import asyncio
+
+    from signmnist.serve import Batcher
+
+    class OldTimeout(Exception):  # what asyncio.TimeoutError was before Python 3.11
+        pass
+
+    async def failing_wait_for(awaitable, timeout):
+        awaitable.close()
+        raise OldTimeout
+
+    class Echo:
+        def predict(self, images, landmarks=None):
+            return images.mean(axis=(1, 2, 3))[:, None]
+
+    async def send():
+        batcher = Batcher(Echo(), max_batch=8, max_wait_ms=20)
+        batcher.start()
+        try:
+            async with asyncio.timeout(10):  # before the fix: the batcher task died and these hung
+                first = await asyncio.gather(*(batcher.predict(np.full((1, 28, 28), i, np.uint8)) for i in range(3)))
+                later = await batcher.predict(np.full((1, 28, 28), 7, np.uint8))
+            return first, later
+        finally:
+            await batcher.stop()
+
+    monkeypatch.setattr(asyncio, "wait_for", failing_wait_for)
+    first, later = asyncio.run(send())
+    assert [float(a[0]) for a in first] == [0.0, 1.0, 2.0] and float(later[0]) == 7.0
+
+
+def test_a_failed_model_call_answers_that_batch_with_an_error_and_serving_goes_on():
+    import asyncio
+
+    from signmnist.serve import Batcher
+
+    class FailsOnce:
+        def __init__(self):
+            self.calls = 0
+
+        def predict(self, images, landmarks=None):
+            self.calls += 1
+            if self.calls == 1:
+                raise RuntimeError("model exploded")
+            return np.ones((len(images), 25), np.float32)
+
+    async def send():
+        batcher = Batcher(FailsOnce(), max_batch=8, max_wait_ms=1)
+        batcher.start()
+        try:
+            async with asyncio.timeout(10):
+                with pytest.raises(RuntimeError, match="model exploded"):
+                    await batcher.predict(np.zeros((1, 28, 28), np.uint8))
+                return await batcher.predict(np.zeros((1, 28, 28), np.uint8))
+        finally:
+            await batcher.stop()
+
+    assert asyncio.run(send()).shape == (25,)

@@ -1,3 +1,3 @@
-from signmnist.commands import main
+from signmnist.console import main
 
 main()

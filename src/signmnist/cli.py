@@ -1,7 +1,13 @@
-"""The `signmnist` command: Lightning's own CLI (fit, validate, test, predict) with one-line errors."""
+"""Lightning's own CLI (fit, validate, test, predict) for `SignMNISTSystem` and `SignMNISTDataModule`.
+
+Every option comes from the typed `__init__` signatures; this module adds the checkpoint group, flag
+checks, shipped configs by name, where the run's config is saved, and a test run plus summary after `fit`.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 import tempfile
 import time
 import warnings
@@ -10,20 +16,63 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+from lightning.pytorch.cli import LightningArgumentParser, LightningCLI, SaveConfigCallback
 from lightning.pytorch.utilities import rank_zero_only
 
+from signmnist import configs
 from signmnist.checkpoint import BestAndLastCheckpoint, load_checkpoint
-from signmnist.commands import OneLineErrors, run_guarded
 from signmnist.data import SignMNISTDataModule
-from signmnist.errors import ConfigError
+from signmnist.epochlog import EpochLog, wants_epoch_lines
+from signmnist.errors import ConfigError, OneLineErrors, run_guarded
+from signmnist.facts import letter
 from signmnist.interrupt import GracefulStop
-from signmnist.preprocess import letter
+from signmnist.preprocess import Preprocess
 from signmnist.system import SignMNISTSystem
 
 
 class OneLineErrorParser(OneLineErrors, LightningArgumentParser):
     """Lightning's parser with one-line errors."""
+
+
+def resolve_config_names(args: list[str]) -> list[str]:
+    """`--config cnn` names a shipped config wherever the command runs; an existing file always wins."""
+    out = list(args)
+    for i, arg in enumerate(out):
+        flag, eq, value = arg.partition("=")
+        if flag == "--config" and eq:
+            target = i
+        elif arg == "--config" and i + 1 < len(out):
+            target, value = i + 1, out[i + 1]
+        else:
+            continue
+        found = None if Path(value).exists() else configs.shipped(value)
+        if found is not None:
+            out[target] = f"--config={found}" if eq else str(found)
+    return out
+
+
+def _reads_landmarks(preprocess: dict | None) -> bool:
+    try:
+        return bool(preprocess) and Preprocess.from_dict(preprocess).landmarks
+    except ValueError:
+        return False  # the model itself reports the bad value, naming the field
+
+
+class RunConfig(SaveConfigCallback):
+    """Saves the resolved config beside the run's log, or beside its checkpoints when logging is off:
+    never into the working directory."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, save_to_log_dir=False, **kwargs)
+
+    def save_config(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        logger, ckpt = trainer.logger, trainer.checkpoint_callback
+        directory = getattr(logger, "log_dir", None) if logger is not None else None
+        directory = directory or (ckpt.dirpath if ckpt is not None else None)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+            path = os.path.join(directory, self.config_filename)
+            self.parser.save(self.config, path, skip_none=False, overwrite=self.overwrite, multifile=self.multifile)
 
 
 class SignMNISTCLI(LightningCLI):
@@ -43,6 +92,8 @@ class SignMNISTCLI(LightningCLI):
                 "checkpoint.enable_version_counter": False,  # a new run replaces best.ckpt/last.ckpt
             }
         )
+        # The data supplies hand landmarks exactly when the model's preprocessing reads them.
+        parser.link_arguments("model.preprocess", "data.landmarks", compute_fn=_reads_landmarks)
         parser.add_argument(
             "--test_after_fit", type=bool, default=True, help="After fit, test the best checkpoint and print a summary."
         )
@@ -61,6 +112,11 @@ class SignMNISTCLI(LightningCLI):
         epochs = config["trainer"].get("max_epochs")
         if epochs is not None and epochs < 1:
             raise ConfigError(f"trainer.max_epochs: expected a whole number >= 1, got {epochs}")
+
+    def _instantiate_trainer(self, config: dict[str, Any], callbacks: list) -> Any:
+        if wants_epoch_lines(config, callbacks):  # off a terminal: one line per epoch instead of a bar
+            callbacks = [*callbacks, EpochLog()]
+        return super()._instantiate_trainer(config, callbacks)
 
     def before_fit(self) -> None:
         ckpt = self.trainer.checkpoint_callback
@@ -134,12 +190,13 @@ def cli_main(args: Sequence[str] | None = None, run: bool = True) -> SignMNISTCL
         SignMNISTDataModule,
         parser_class=OneLineErrorParser,
         seed_everything_default=42,
+        save_config_callback=RunConfig,
         save_config_kwargs={"overwrite": True},
         trainer_defaults={
             "plugins": [{"class_path": "signmnist.checkpoint.AtomicCheckpointIO"}],
             "logger": {"class_path": "lightning.pytorch.loggers.CSVLogger", "init_args": {"save_dir": "logs"}},
         },
-        args=list(args) if args is not None else None,
+        args=resolve_config_names(list(sys.argv[1:] if args is None else args)),
         run=run,
     )
 

@@ -147,6 +147,8 @@ class SignMNISTDataModule(L.LightningDataModule):
         batch_size: Training batch size.
         eval_batch_size: Batch size for validation, test and prediction.
         use_cache: Cache parsed arrays (keyed by path, size and mtime).
+        landmarks: Also supply each row's hand landmarks, float32 (21, 3), as the middle tensor of every
+            batch (for a model whose preprocessing reads them; the CLI links it from `model.preprocess`).
     """
 
     def __init__(
@@ -158,6 +160,7 @@ class SignMNISTDataModule(L.LightningDataModule):
         batch_size: int = 128,
         eval_batch_size: int = 1024,
         use_cache: bool = True,
+        landmarks: bool = False,
     ) -> None:
         super().__init__()
         if not 0.0 < val_fraction < 1.0:
@@ -175,10 +178,7 @@ class SignMNISTDataModule(L.LightningDataModule):
         self._train_state: dict | None = None
 
     def _landmarks(self, split: Split) -> np.ndarray | None:
-        # The rows' hand landmarks, only for a model that reads them (its preprocessing says so).
-        module = self.trainer.lightning_module if self.trainer is not None else None
-        preprocess = getattr(module, "preprocess", None)
-        if preprocess is None or not preprocess.landmarks:
+        if not self.hparams.landmarks:
             return None
         return landmarks.for_rows_cached(split.images, str(split.path), self.hparams.use_cache)
 

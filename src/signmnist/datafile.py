@@ -23,8 +23,8 @@ from typing import BinaryIO
 import numpy as np
 
 from signmnist.errors import DataError
+from signmnist.facts import IMAGE_SIZE, MISSING_LABELS, NUM_CLASSES
 from signmnist.fsutil import atomic_output
-from signmnist.preprocess import IMAGE_SIZE, MISSING_LABELS, NUM_CLASSES
 
 log = logging.getLogger(__name__)
 

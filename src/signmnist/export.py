@@ -14,8 +14,9 @@ import torch
 from signmnist.checkpoint import load_system
 from signmnist.datafile import load_csv
 from signmnist.errors import SignMnistError
+from signmnist.facts import IMAGE_SIZE, NUM_POINTS
 from signmnist.fsutil import atomic_output
-from signmnist.landmarks import NUM_POINTS
+from signmnist.graph import Ensemble
 from signmnist.runtime import INPUT_NAME, LANDMARKS_NAME, ONNX_FORMAT, OUTPUT_NAME, OnnxClassifier
 from signmnist.system import SignMNISTSystem
 
@@ -43,17 +44,6 @@ class Parity:
         )
 
 
-class _MeanGraph(torch.nn.Module):
-    """An ensemble: uint8 (B, V, 28, 28) [+ landmarks (B, 21, 3)] -> the members' probabilities (B, 25), averaged."""
-
-    def __init__(self, graphs: list[torch.nn.Module]) -> None:
-        super().__init__()
-        self.graphs = torch.nn.ModuleList(graphs)
-
-    def forward(self, images: torch.Tensor, points: torch.Tensor | None = None) -> torch.Tensor:
-        return torch.stack([g(images, points) for g in self.graphs]).mean(dim=0)  # (M, B, 25) -> (B, 25)
-
-
 def _members(systems: SignMNISTSystem | Sequence[SignMNISTSystem]) -> list[SignMNISTSystem]:
     return [systems] if isinstance(systems, SignMNISTSystem) else list(systems)
 
@@ -62,7 +52,7 @@ def inference_graph(systems: SignMNISTSystem | Sequence[SignMNISTSystem]) -> tor
     """One system's inference graph, or the mean of several (an ensemble sharing one preprocessing)."""
     members = _members(systems)
     graphs = [m.inference_graph() for m in members]
-    return graphs[0] if len(graphs) == 1 else _MeanGraph(graphs).eval()
+    return graphs[0] if len(graphs) == 1 else Ensemble(graphs).eval()
 
 
 def write_onnx(systems: SignMNISTSystem | Sequence[SignMNISTSystem], path: Path) -> None:
@@ -73,7 +63,7 @@ def write_onnx(systems: SignMNISTSystem | Sequence[SignMNISTSystem], path: Path)
     members = _members(systems)
     graph = inference_graph(members)
     preprocess = members[0].preprocess
-    example = (torch.zeros(1, preprocess.views, 28, 28, dtype=torch.uint8),)
+    example = (torch.zeros(1, preprocess.views, IMAGE_SIZE, IMAGE_SIZE, dtype=torch.uint8),)
     # Any number of views: a dataset row is one, a photo with `mask_tta` two.
     axes = {INPUT_NAME: {0: "batch", 1: "views"}, OUTPUT_NAME: {0: "batch"}}
     if preprocess.landmarks:  # the second input, float32 (batch, 21, 3), NaN where no hand was found

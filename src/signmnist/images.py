@@ -119,17 +119,11 @@ def crop_box(gray: np.ndarray, box: tuple[int, int, int, int], fill: int | None 
     return gray[top : top + bh, left : left + bw]
 
 
-def _hand_squares(
-    gray: np.ndarray, rgb: np.ndarray, masks: tuple[bool, ...], points: np.ndarray | None
-) -> list[np.ndarray] | None:
-    """One square around the hand MediaPipe finds per entry of `masks`: the hand cut out onto black
-    (True) or the plain crop (False); None if no hand is found. `points`: the result of a search
-    already made (NaN: none found), else None."""
-    from signmnist.hands import find_hand, hand_box, hand_mask
+def _hand_squares(gray: np.ndarray, masks: tuple[bool, ...], points: np.ndarray) -> list[np.ndarray]:
+    """One square around the hand whose landmarks are `points` (float (21, 3) in pixels of `gray`) per
+    entry of `masks`: the hand cut out onto black (True) or the plain crop (False)."""
+    from signmnist.hands import hand_box, hand_mask
 
-    points = find_hand(rgb) if points is None else points  # one search serves every view
-    if points is None or np.isnan(points).any():
-        return None
     box = hand_box(points)
     squares = []
     for mask in masks:
@@ -154,7 +148,6 @@ def prepare(
     gray: np.ndarray,
     size: int,
     crop: str = "center",
-    rgb: np.ndarray | None = None,
     masks: tuple[bool, ...] = (False,),
     points: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -162,16 +155,14 @@ def prepare(
     area-averaging resize.
 
     crop: 'center' (centred square), 'trim' (cut a uniform backdrop away first) or 'hand' (a square
-    around the hand that MediaPipe finds in `rgb`, cut out onto black where `masks` says True; 'trim'
-    if it finds none or is not installed). `masks` is `Preprocess.view_masks`; `points`, the result
-    of a hand search already made in `rgb` (NaN: none found).
+    around the hand whose landmarks are `points`, cut out onto black where `masks` says True; 'trim'
+    where no hand was found: `points` None or NaN). `masks` is `Preprocess.view_masks`.
     """
-    squares = None
     if gray.shape == (size, size) or crop == "center":
         squares = [center_square(gray)] * len(masks)
-    elif crop == "hand" and rgb is not None:
-        squares = _hand_squares(gray, rgb, masks, points)
-    if squares is None:
+    elif crop == "hand" and points is not None and not np.isnan(points).any():
+        squares = _hand_squares(gray, masks, points)
+    else:
         squares = [trim_square(gray)] * len(masks)
     return np.stack([_resize(s, size) for s in squares])
 
@@ -208,12 +199,11 @@ def load_image(
         img = ImageOps.exif_transpose(img)
     gray = _to_gray(img)
     preprocess = preprocess or Preprocess()
-    rgb, points = None, landmarks.missing()
+    points = landmarks.missing()
     if preprocess.landmarks or (preprocess.crop == "hand" and gray.shape != (preprocess.image_size,) * 2):
-        rgb = np.asarray(img.convert("RGB"))
-        found = landmarks.find(rgb)  # one search serves the crop, the cut-out and the landmark input
+        found = landmarks.find(np.asarray(img.convert("RGB")))  # one search: crop, cut-out and landmark input
         points = points if found is None else found
-    views = prepare(gray, preprocess.image_size, preprocess.crop, rgb, preprocess.view_masks, points)
+    views = prepare(gray, preprocess.image_size, preprocess.crop, preprocess.view_masks, points)
     return Loaded(views, gray, points)
 
 

@@ -13,12 +13,13 @@ on 2 cores, once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import multiprocessing
 import os
-import time
 import zlib
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 from pathlib import Path
 
@@ -26,10 +27,11 @@ import numpy as np
 
 from signmnist.datafile import cache_dir, write_cache
 from signmnist.errors import ConfigError
+from signmnist.facts import NUM_POINTS
+from signmnist.progress import Progress
 
 log = logging.getLogger(__name__)
 
-NUM_POINTS = 21  # MediaPipe's hand landmarks: the wrist, then four joints per finger
 # Images smaller than this (dataset rows, 28x28 files) are upscaled before the hand search: at 28
 # pixels MediaPipe finds nothing; at 112 it finds the hand in about half the train rows (224: same).
 SEARCH_SIDE = 112
@@ -72,7 +74,7 @@ def _rows(images: np.ndarray) -> np.ndarray:
     return out
 
 
-def for_rows(images: np.ndarray, workers: int | None = None, chunk: int = 256) -> np.ndarray:
+def for_rows(images: np.ndarray, name: str = "rows", workers: int | None = None, chunk: int = 256) -> np.ndarray:
     """Landmarks of dataset rows, uint8 (N, 28, 28) -> float32 (N, 21, 3), on `workers` processes.
 
     Raises:
@@ -80,12 +82,24 @@ def for_rows(images: np.ndarray, workers: int | None = None, chunk: int = 256) -
     """
     _require_mediapipe()
     workers = max(1, min(workers or os.cpu_count() or 1, len(images) // chunk + 1))
-    if workers == 1:
-        return _rows(images)
     parts = [images[i : i + chunk] for i in range(0, len(images), chunk)]
+    found = []
+    with Progress(f"hand landmarks in {name}", total=len(images), unit="row") as bar, _mapper(workers) as imap:
+        for points in imap(_rows, parts):
+            found.append(points)
+            bar.update(len(points))
+    return np.concatenate(found) if found else missing(0)
+
+
+@contextlib.contextmanager
+def _mapper(workers: int) -> Iterator[Callable]:
+    """An ordered, lazy map over `workers` processes (the plain map for one)."""
+    if workers == 1:
+        yield map
+        return
     # spawn, not fork: a forked child would inherit the parent's MediaPipe graph and its threads.
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        return np.concatenate(pool.map(_rows, parts))
+        yield pool.imap
 
 
 def _require_mediapipe() -> None:
@@ -106,7 +120,7 @@ def for_rows_cached(images: np.ndarray, name: str, use_cache: bool = True) -> np
     """`for_rows`, read from / written to the data cache (keyed by the pixels and the search version)."""
     _require_mediapipe()  # before the cache key, which names MediaPipe's version
     if not use_cache:
-        return for_rows(images)
+        return for_rows(images, name)
     cached = _cache_file(images)
     try:
         points = np.load(cached)
@@ -114,10 +128,9 @@ def for_rows_cached(images: np.ndarray, name: str, use_cache: bool = True) -> np
             return points
     except (OSError, ValueError, EOFError, zlib.error):
         pass  # missing or damaged: search again
-    start = time.perf_counter()
     log.warning("finding hand landmarks in %d rows of %s (once; cached in %s)", len(images), name, cached)
-    points = for_rows(images)
-    log.warning("found a hand in %.0f%% of the rows in %.0f s", 100 * found(points).mean(), time.perf_counter() - start)
+    points = for_rows(images, name)
+    log.warning("found a hand in %.0f%% of the rows of %s", 100 * found(points).mean(), name)
     write_cache(cached, lambda f: np.save(f, points))
     return points
 

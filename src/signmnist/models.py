@@ -6,8 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from signmnist.landmarks import NUM_POINTS
-from signmnist.preprocess import IMAGE_SIZE, NUM_CLASSES
+from signmnist.facts import IMAGE_SIZE, NUM_CLASSES, NUM_POINTS
 
 
 class MLP(nn.Module):
@@ -57,20 +56,6 @@ class CNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))  # (B, 1, 28, 28) -> (B, 4w, 3, 3) -> (B, 25)
-
-
-def hand_found(points: torch.Tensor) -> torch.Tensor:
-    """float (B, 21, 3), NaN rows where no hand was found -> bool (B,)."""
-    return ~points.isnan().any(dim=2).any(dim=1)  # two single-axis reductions: ONNX-exportable
-
-
-def normalize_landmarks(points: torch.Tensor) -> torch.Tensor:
-    """float (B, 21, 3) in pixels -> (B, 21, 3) with the wrist at the origin and the wrist to
-    middle-finger knuckle distance 1: where the hand is and how large it appears drop out, its
-    orientation (which tells K from P, G from Q, H from U) stays."""
-    x = points - points[:, :1]  # (B, 21, 3), relative to the wrist
-    scale = x[:, 9, :2].norm(dim=-1).clamp_min(1e-6)  # (B,), the palm's length in the image plane
-    return x / scale[:, None, None]
 
 
 class LandmarkMLP(nn.Module):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from signmnist.data import SignMNISTDataModule
-from signmnist.preprocess import letter
+from signmnist.facts import letter
 from signmnist.system import SignMNISTSystem
 
 

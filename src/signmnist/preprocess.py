@@ -9,23 +9,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from signmnist.facts import IMAGE_SIZE, LETTERS, PIXEL_MEAN, PIXEL_STD
+
 if TYPE_CHECKING:  # torch stays optional here: the ONNX runtime path must not import it
     import torch
-
-# Sign Language MNIST labels 0..24 map to A..Y; 9 (J) needs motion and has no samples.
-LETTERS: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTUVWXY")
-MISSING_LABELS: frozenset[int] = frozenset({9})
-NUM_CLASSES = len(LETTERS)
-IMAGE_SIZE = 28
-
-# Mean and std of train-set pixels scaled to [0, 1] (computed once over all 27,455 rows).
-PIXEL_MEAN = 0.6247
-PIXEL_STD = 0.1913
-
-
-def letter(label: int) -> str:
-    """Return the letter for a class index (0 -> 'A', 24 -> 'Y')."""
-    return LETTERS[label]
 
 
 def _as_bool(value: object, name: str) -> bool:
@@ -120,7 +107,7 @@ class Preprocess:
 
     def scale(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 (B, 1, H, W) -> float (B, 1, H, W) in [0, 1]."""
-        return images.float().div_(255.0)
+        return images.float() / 255.0
 
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
         """float (B, 1, H, W) in [0, 1] -> standardised model input."""

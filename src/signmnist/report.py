@@ -6,7 +6,8 @@ import csv
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +20,11 @@ from torchmetrics.functional.classification import (
 
 from signmnist import landmarks
 from signmnist.checkpoint import load_checkpoint, load_system
-from signmnist.datafile import load_csv
+from signmnist.datafile import Split, load_csv
 from signmnist.errors import SignMnistError
+from signmnist.facts import MISSING_LABELS
 from signmnist.fsutil import atomic_output
 from signmnist.plots import plot_confusion, plot_curves, plot_grid
-from signmnist.preprocess import MISSING_LABELS
 
 FILES = ("metrics.json", "confusion_matrix.png", "training_curves.png", "mistakes.png", "samples.png", "report.md")
 
@@ -136,6 +137,48 @@ def _samples_grid(train: Path, letters: tuple, out: Path, per_letter: int = 4) -
               title="Sign Language MNIST: four train images per letter (no J: it needs motion)")  # fmt: skip
 
 
+@dataclass
+class _Inputs:
+    """Everything a report reads, loaded and checked before anything is written."""
+
+    ckpt: Path
+    system: torch.nn.Module
+    raw: dict
+    test: Split
+    train_path: Path
+    curves: tuple | None
+
+    @property
+    def log_dir(self) -> str | None:
+        return self.raw.get("signmnist_log_dir")
+
+
+def _read_inputs(ckpt: Path, test_path: Path | None, train_path: Path | None, metrics_csv: Path | None) -> _Inputs:
+    system, raw = load_system(ckpt), load_checkpoint(ckpt)
+    data_hp = raw.get("datamodule_hyper_parameters", {})
+    test_path = Path(test_path or data_hp.get("test_path", "data/sign_mnist_test.csv.gz"))
+    train_path = Path(train_path or data_hp.get("train_path", "data/sign_mnist_train.csv.gz"))
+    log_dir = raw.get("signmnist_log_dir")
+    metrics_csv = Path(metrics_csv) if metrics_csv else (Path(log_dir) / "metrics.csv" if log_dir else None)
+    test = load_csv(test_path)
+    load_csv(train_path)
+    curves = read_curves(metrics_csv) if metrics_csv and metrics_csv.is_file() else None
+    return _Inputs(ckpt, system, raw, test, train_path, curves)
+
+
+def _pictures(inputs: _Inputs, probs: np.ndarray, accuracy: float, out: Path) -> str:
+    """Write the confusion matrix, curves, mistakes and samples; return the mistakes grid's title."""
+    letters, test = inputs.system.preprocess.labels, inputs.test
+    counts = np.zeros((len(letters), len(letters)), dtype=int)
+    np.add.at(counts, (test.labels, probs.argmax(1)), 1)
+    title = f"{inputs.system.hparams.arch.upper()} on the official test set: accuracy {accuracy:.2%}"
+    plot_confusion(counts, letters, out / "confusion_matrix.png", title)
+    if inputs.curves:
+        plot_curves(*inputs.curves, out / "training_curves.png")
+    _samples_grid(inputs.train_path, letters, out)
+    return _mistake_grid(probs, test.labels, test.images, letters, out)
+
+
 def report(
     ckpt: Path,
     out: Path = Path("reports/latest"),
@@ -154,39 +197,21 @@ def report(
         train_path: Train CSV for samples.png (default: the one the checkpoint was trained with).
         metrics_csv: The run's CSVLogger metrics.csv (default: found through the checkpoint).
     """
-    system = load_system(ckpt)
-    raw = load_checkpoint(ckpt)
-    data_hp = raw.get("datamodule_hyper_parameters", {})
-    test_path = Path(test_path or data_hp.get("test_path", "data/sign_mnist_test.csv.gz"))
-    train_path = Path(train_path or data_hp.get("train_path", "data/sign_mnist_train.csv.gz"))
-    log_dir = raw.get("signmnist_log_dir")
-    metrics_csv = Path(metrics_csv) if metrics_csv else (Path(log_dir) / "metrics.csv" if log_dir else None)
-    test = load_csv(test_path)
-    load_csv(train_path)
-    curves = read_curves(metrics_csv) if metrics_csv and metrics_csv.is_file() else None
+    inputs = _read_inputs(ckpt, test_path, train_path, metrics_csv)
     _check_writable(out)
-
-    letters = system.preprocess.labels
-    probs = _predict(system, test.images, str(test.path))
-    metrics = compute_metrics(probs, test.labels, letters)
+    probs = _predict(inputs.system, inputs.test.images, str(inputs.test.path))
+    metrics = compute_metrics(probs, inputs.test.labels, inputs.system.preprocess.labels)
     metrics["checkpoint"] = str(ckpt)
-    counts = np.zeros((len(letters), len(letters)), dtype=int)
-    np.add.at(counts, (test.labels, probs.argmax(1)), 1)
-    title = f"{system.hparams.arch.upper()} on the official test set: accuracy {metrics['accuracy']:.2%}"
-    plot_confusion(counts, letters, out / "confusion_matrix.png", title)
-    if curves:
-        plot_curves(*curves, out / "training_curves.png")
-    mistakes_title = _mistake_grid(probs, test.labels, test.images, letters, out)
-    _samples_grid(train_path, letters, out)
+    mistakes_title = _pictures(inputs, probs, metrics["accuracy"], out)
     with atomic_output(out / "metrics.json", durable=False) as tmp:
         tmp.write_text(json.dumps(metrics, indent=2))
     meta = {
         "ckpt": ckpt,
         "ckpt_sha": sha256(ckpt),
-        "hparams": {k: v for k, v in raw["hyper_parameters"].items() if not k.startswith("_")},
-        "files": [(p, sha256(p)) for p in (train_path, test_path)],
-        "config": Path(log_dir) / "config.yaml" if log_dir else None,
-        "curves": bool(curves),
+        "hparams": {k: v for k, v in inputs.raw["hyper_parameters"].items() if not k.startswith("_")},
+        "files": [(p, sha256(p)) for p in (inputs.train_path, inputs.test.path)],
+        "config": Path(inputs.log_dir) / "config.yaml" if inputs.log_dir else None,
+        "curves": bool(inputs.curves),
         "mistakes": mistakes_title,
     }
     with atomic_output(out / "report.md", durable=False) as tmp:
@@ -230,7 +255,5 @@ def render_markdown(metrics: dict, meta: dict) -> str:
     lines.append("- model: " + ", ".join(f"{k}={v}" for k, v in meta["hparams"].items() if k != "preprocess"))
     for path, digest in meta["files"]:
         lines.append(f"- data: `{path}` (sha256 `{digest[:16]}…`)")
-    lines.append(
-        f"- written: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, host with {os.cpu_count()} cores"
-    )
+    lines.append(f"- written: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, host with {os.cpu_count()} cores")
     return "\n".join(lines) + "\n"

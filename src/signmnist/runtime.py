@@ -69,18 +69,20 @@ class OnnxClassifier:
 
 
 class TorchClassifier:
-    """A Lightning checkpoint rebuilt in eval mode (loaded with `weights_only=True`)."""
+    """A Lightning checkpoint rebuilt in eval mode (loaded with `weights_only=True`), or any inference graph."""
 
-    def __init__(self, path: str | os.PathLike, system: Any = None) -> None:
-        """Load `path`, or wrap an already built `system` (then `path` only names its source)."""
+    def __init__(self, path: str | os.PathLike, graph: Any = None, preprocess: Preprocess | None = None) -> None:
+        """Load `path`; or run an already built `graph` (`graph.InferenceGraph` or `graph.Ensemble`) with its
+        `preprocess`, and then `path` only names its source."""
         import torch
 
         from signmnist.checkpoint import load_system
 
         self.source = Path(path)
-        self.system = system if system is not None else load_system(path)
-        self.preprocess = self.system.preprocess
-        self._graph = self.system.inference_graph()
+        if graph is None:
+            system = load_system(path)
+            graph, preprocess = system.inference_graph(), system.preprocess
+        self._graph, self.preprocess = graph, preprocess
         self._torch = torch
 
     def predict(self, images: np.ndarray, landmarks: np.ndarray | None = None) -> np.ndarray:
@@ -104,3 +106,26 @@ def load_classifier(path: str | os.PathLike) -> Classifier:
     if Path(path).suffix.lower() == ".onnx":
         return OnnxClassifier(path)
     return TorchClassifier(path)
+
+
+def stack_views(images: list[np.ndarray], views: int) -> np.ndarray:
+    """uint8 (V_i, H, W) each -> uint8 (B, views, H, W); a single view (a dataset row, which has no
+    hand to cut out) stands for every view."""
+    return np.stack([np.broadcast_to(img, (views, *img.shape[1:])) for img in images])
+
+
+def stack_landmarks(points: list[np.ndarray | None]) -> np.ndarray:
+    """float32 (21, 3) or None (none found) each -> float32 (B, 21, 3), NaN for None."""
+    return np.stack([missing() if p is None else p for p in points])
+
+
+def describe(probs: np.ndarray, labels: tuple[str, ...], top_k: int) -> dict:
+    """The JSON shape shared by classify and serve: letter, label, probability and the top-k letters."""
+    order = np.argsort(-probs, kind="stable")[:top_k]
+    best = int(order[0])
+    return {
+        "letter": labels[best],
+        "label": best,
+        "probability": round(float(probs[best]), 6),
+        "top": [{"letter": labels[int(i)], "probability": round(float(probs[i]), 6)} for i in order],
+    }

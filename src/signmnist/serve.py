@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import logging
 import time
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,13 +25,14 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from PIL import Image
 from starlette.exceptions import HTTPException
 
-from signmnist.classify import describe, stack_landmarks
 from signmnist.images import ImageError, load_image
-from signmnist.runtime import Classifier, load_classifier
+from signmnist.runtime import Classifier, describe, load_classifier, stack_landmarks
 
+log = logging.getLogger(__name__)
 IMAGE_TYPES = frozenset(
     {"image/png", "image/jpeg", "image/jpg", "image/webp", "image/bmp", "image/gif", "image/tiff", "image/x-ms-bmp"}
 )
+Pending = tuple[np.ndarray, "np.ndarray | None", asyncio.Future]  # views, landmarks, the request's answer
 
 
 class Batcher:
@@ -37,7 +40,7 @@ class Batcher:
 
     def __init__(self, classifier: Classifier, max_batch: int, max_wait_ms: float) -> None:
         self.classifier, self.max_batch, self.max_wait = classifier, max_batch, max_wait_ms / 1000
-        self.queue: asyncio.Queue[tuple[np.ndarray, np.ndarray | None, asyncio.Future]] = asyncio.Queue()
+        self.queue: asyncio.Queue[Pending] = asyncio.Queue()
         self.task: asyncio.Task | None = None
         self.batches = self.items = 0  # counters for /health: how much batching happened
 
@@ -55,7 +58,7 @@ class Batcher:
         await self.queue.put((image, landmarks, future))
         return await future
 
-    async def _collect(self) -> list[tuple[np.ndarray, np.ndarray | None, asyncio.Future]]:
+    async def _collect(self) -> list[Pending]:
         batch = [await self.queue.get()]
         deadline = time.monotonic() + self.max_wait
         while len(batch) < self.max_batch:
@@ -64,7 +67,7 @@ class Batcher:
                 break
             try:
                 batch.append(await asyncio.wait_for(self.queue.get(), timeout))
-            except TimeoutError:
+            except Exception:  # the wait timed out (or failed): run what was collected, never die here
                 break
         while len(batch) < self.max_batch and not self.queue.empty():
             batch.append(self.queue.get_nowait())
@@ -73,19 +76,26 @@ class Batcher:
     async def _run(self) -> None:
         while True:
             batch = await self._collect()
-            images = np.stack([img for img, _, _ in batch])  # (B, V, 28, 28)
-            points = stack_landmarks([p for _, p, _ in batch])  # (B, 21, 3)
             try:
+                images = np.stack([img for img, _, _ in batch])  # (B, V, 28, 28)
+                points = stack_landmarks([p for _, p, _ in batch])  # (B, 21, 3)
                 probs = await asyncio.to_thread(self.classifier.predict, images, points)
-            except Exception as e:  # never leave a request hanging
-                for _, _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(e)
+            except Exception as e:  # never leave a request hanging, never let the loop die
+                log.exception("model call failed for a batch of %d", len(batch))
+                _settle(batch, error=e)
                 continue
             self.batches, self.items = self.batches + 1, self.items + len(batch)
-            for (_, _, fut), p in zip(batch, probs, strict=True):
-                if not fut.done():
-                    fut.set_result(p)
+            _settle(batch, results=probs)
+
+
+def _settle(batch: list[Pending], results: np.ndarray | None = None, error: Exception | None = None) -> None:
+    for i, (_, _, future) in enumerate(batch):
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(results[i])
 
 
 def _png_data_url(image: np.ndarray) -> str:
@@ -94,32 +104,78 @@ def _png_data_url(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def create_app(ckpt: Path, max_body_mb: float = 10.0, max_batch: int = 64, max_wait_ms: float = 2.0) -> Any:
-    """Build the FastAPI app for a checkpoint or an .onnx model (the model loads before serving)."""
-    classifier = load_classifier(ckpt)
-    batcher = Batcher(classifier, max_batch, max_wait_ms)
-    max_body = int(max_body_mb * 1024 * 1024)
-    page = resources.files("signmnist.web").joinpath("index.html").read_text()
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        batcher.start()
-        yield
-        await batcher.stop()
 
-    app = FastAPI(title="signmnist", lifespan=lifespan)
+@dataclass
+class Upload:
+    """One image as sent: its name for errors, its declared content type and its bytes."""
 
-    def error(status: int, message: str) -> JSONResponse:
-        return JSONResponse({"error": message}, status_code=status)
+    name: str
+    ctype: str
+    body: bytes
 
+
+async def _read_body(request: Request, max_body: int) -> bytes | None:
+    """The whole body, or None once it passes `max_body` bytes (stops reading there)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_body:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _multipart_image(request: Request, body: bytes) -> Upload | JSONResponse:
+    async def replay() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
+    except Exception as e:  # malformed multipart of any kind
+        return _error(400, f"malformed multipart body ({str(e)[:120] or type(e).__name__})")
+    uploads = [v for v in form.values() if hasattr(v, "read")]
+    if not uploads:
+        return _error(400, "multipart body has no file field; send the image as field 'file'")
+    ctype = (uploads[0].content_type or "").split(";")[0].strip().lower()
+    return Upload(uploads[0].filename or "upload", ctype, await uploads[0].read())
+
+
+async def read_upload(request: Request, max_body: int) -> Upload | JSONResponse:
+    """The image of a POST (multipart field or raw body), or the JSON error that answers it."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_body:
+        return _error(413, f"body of {int(declared):,} bytes is over the {max_body:,}-byte limit")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await _read_body(request, max_body)
+    if body is None:
+        return _error(413, f"body is over the {max_body:,}-byte limit")
+    upload = await _multipart_image(request, body) if ctype == "multipart/form-data" else Upload("body", ctype, body)
+    if isinstance(upload, JSONResponse):
+        return upload
+    if upload.ctype not in IMAGE_TYPES:
+        shown = upload.ctype or "(none)"
+        return _error(415, f"content type {shown!r} is not an image; send PNG, JPEG, WebP, BMP, GIF or TIFF")
+    if not upload.body:
+        return _error(400, f"{upload.name}: empty image")
+    return upload
+
+
+def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def bad_parameters(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        return error(400, problems)
+        return _error(400, problems)
 
     @app.exception_handler(HTTPException)
     async def http_errors(request: Request, exc: HTTPException) -> JSONResponse:
-        return error(exc.status_code, str(exc.detail))
+        return _error(exc.status_code, str(exc.detail))
+
+
+def _add_routes(app: FastAPI, classifier: Classifier, batcher: Batcher, max_body: int) -> None:
+    page = resources.files("signmnist.web").joinpath("index.html").read_text()
 
     @app.get("/health")
     async def health() -> dict:
@@ -135,64 +191,37 @@ def create_app(ckpt: Path, max_body_mb: float = 10.0, max_batch: int = 64, max_w
     async def index() -> str:
         return page
 
-    async def read_limited(request: Request) -> bytes | None:
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > max_body:
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
-
     @app.post("/predict")
     async def predict(request: Request, top_k: int = 5, include_input: bool = False) -> Any:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_body:
-            return error(413, f"body of {int(declared):,} bytes is over the {max_body:,}-byte limit")
         if not 1 <= top_k <= 25:
-            return error(400, f"top_k: expected 1..25, got {top_k}")
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await read_limited(request)
-        if body is None:
-            return error(413, f"body is over the {max_body:,}-byte limit")
-        if ctype == "multipart/form-data":
-            found = await _multipart_image(request, body)
-            if isinstance(found, JSONResponse):
-                return found
-            name, ctype, body = found
-        else:
-            name = "body"
-        if ctype not in IMAGE_TYPES:
-            return error(
-                415, f"content type {ctype or '(none)'!r} is not an image; send PNG, JPEG, WebP, BMP, GIF or TIFF"
-            )
-        if not body:
-            return error(400, f"{name}: empty image")
+            return _error(400, f"top_k: expected 1..25, got {top_k}")
+        upload = await read_upload(request, max_body)
+        if isinstance(upload, JSONResponse):
+            return upload
         try:
-            model_input, _, points = await asyncio.to_thread(load_image, body, classifier.preprocess, name)
+            loaded = await asyncio.to_thread(load_image, upload.body, classifier.preprocess, upload.name)
         except ImageError as e:
-            return error(400, str(e))
-        probs = await batcher.predict(model_input, points)
-        result = describe(probs, classifier.preprocess.labels, top_k)
+            return _error(400, str(e))
+        result = describe(await batcher.predict(loaded.views, loaded.landmarks), classifier.preprocess.labels, top_k)
         if include_input:
-            result["input"] = _png_data_url(model_input)
+            result["input"] = _png_data_url(loaded.views)
         return result
 
-    async def _multipart_image(request: Request, body: bytes) -> tuple[str, str, bytes] | JSONResponse:
-        async def replay() -> dict:
-            return {"type": "http.request", "body": body, "more_body": False}
 
-        try:
-            form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
-        except Exception as e:  # malformed multipart of any kind
-            return error(400, f"malformed multipart body ({str(e)[:120] or type(e).__name__})")
-        uploads = [v for v in form.values() if hasattr(v, "read")]
-        if not uploads:
-            return error(400, "multipart body has no file field; send the image as field 'file'")
-        upload = uploads[0]
-        ctype = (upload.content_type or "").split(";")[0].strip().lower()
-        return upload.filename or "upload", ctype, await upload.read()
+def create_app(ckpt: Path, max_body_mb: float = 10.0, max_batch: int = 64, max_wait_ms: float = 2.0) -> FastAPI:
+    """Build the FastAPI app for a checkpoint or an .onnx model (the model loads before serving)."""
+    classifier = load_classifier(ckpt)
+    batcher = Batcher(classifier, max_batch, max_wait_ms)
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        batcher.start()
+        yield
+        await batcher.stop()
+
+    app = FastAPI(title="signmnist", lifespan=lifespan)
+    _add_error_handlers(app)
+    _add_routes(app, classifier, batcher, int(max_body_mb * 1024 * 1024))
     return app
 
 

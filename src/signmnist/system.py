@@ -13,9 +13,10 @@ from torchmetrics.classification import MulticlassAccuracy
 
 from signmnist.augment import AUGMENTERS, augment_landmarks
 from signmnist.errors import ConfigError
-from signmnist.landmarks import NUM_POINTS
-from signmnist.models import LandmarkMLP, build_model, hand_found, normalize_landmarks
-from signmnist.preprocess import NUM_CLASSES, Preprocess
+from signmnist.facts import NUM_CLASSES, NUM_POINTS
+from signmnist.graph import InferenceGraph, hand_found, normalize_landmarks
+from signmnist.models import LandmarkMLP, build_model
+from signmnist.preprocess import Preprocess
 
 Stage = Literal["train", "val", "test"]
 _PLAIN_TYPES = (str, int, float, bool, type(None))
@@ -74,31 +75,38 @@ class SignMNISTSystem(L.LightningModule):
         except TypeError as e:
             raise ConfigError(f"model.augment_options: {e}") from None
         # One accuracy and one mean-loss metric per stage; updated each step, logged once per epoch.
-        for stage in ("train", "val", "test"):
-            setattr(self, f"{stage}_acc", MulticlassAccuracy(NUM_CLASSES, average="micro", validate_args=False))
-            setattr(self, f"{stage}_loss", MeanMetric(nan_strategy="disable"))
+        self.train_acc, self.val_acc, self.test_acc = (_accuracy() for _ in range(3))
+        self.train_loss, self.val_loss, self.test_loss = (MeanMetric(nan_strategy="disable") for _ in range(3))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # Lightning sets bookkeeping attributes (e.g. `_current_fx_name`) about 50 times per step.
-        # nn.Module.__setattr__ runs Parameter/Module/buffer checks for each, a measurable share of
-        # the seed MLP's step time; plain values that shadow no parameter, buffer or submodule skip them.
+        # Lightning sets bookkeeping attributes (e.g. `_current_fx_name`) about 45 times per training step,
+        # and nn.Module.__setattr__ runs Parameter/Module/buffer checks for each. Plain values that shadow
+        # no parameter, buffer or submodule skip them. `python scripts/setattr_cost.py` on the 2-core CI
+        # machine (two runs): 0.6-0.9 vs 2.0-3.6 us per set, 45 sets per step, so 0.06-0.13 ms of the seed MLP's
+        # ~3.5 ms step (2-4%): kept, as the MLP sits at its 1.3x-of-a-bare-loop target.
         shadows = name in self._parameters or name in self._buffers or name in self._modules
         if type(value) in _PLAIN_TYPES and not shadows:
             object.__setattr__(self, name, value)
         else:
             super().__setattr__(name, value)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """uint8 images (B, 1, 28, 28) -> logits (B, 25) of the image alone (no test-time mirroring)."""
-        return self.net(self.preprocess.normalize(self.preprocess.scale(images)))
+    def forward(self, images: torch.Tensor, points: torch.Tensor | None = None) -> torch.Tensor:
+        """What is deployed: uint8 views (B, V, 28, 28) [+ landmarks (B, 21, 3)] -> probabilities (B, 25)."""
+        return InferenceGraph(self.net, self.preprocess, self.landmark_net)(images, points)
+
+    def _metrics(self, stage: Stage) -> tuple[MulticlassAccuracy, MeanMetric]:
+        return {
+            "train": (self.train_acc, self.train_loss),
+            "val": (self.val_acc, self.val_loss),
+            "test": (self.test_acc, self.test_loss),
+        }[stage]
 
     def model_step(self, batch: tuple[torch.Tensor, ...], stage: Stage) -> torch.Tensor:
         """The one step shared by train, val and test: loss, accuracy, logging."""
         images, labels = batch[0], batch[-1]  # (B, 1, 28, 28) uint8, (B,) int64
         points = batch[1] if len(batch) == 3 else None  # (B, 21, 3) float32 hand landmarks, NaN: none found
         if stage != "train":
-            # Evaluate exactly what is deployed: mirror averaging and landmarks included.
-            probs = _InferenceGraph(self.net, self.preprocess, self.landmark_net)(images, points)  # (B, 25)
+            probs = self(images, points)  # (B, 25): exactly what is deployed, mirror TTA and landmarks included
             logits = probs.clamp_min(1e-12).log()
             loss = F.cross_entropy(logits, labels)  # val/test report the plain cross-entropy
         else:
@@ -111,8 +119,9 @@ class SignMNISTSystem(L.LightningModule):
             if self.landmark_net is not None and points is not None:
                 loss = loss + self._landmark_loss(points, labels)
         # Metric updates only: self.log per step was a third of the seed MLP's step time (profiled).
-        getattr(self, f"{stage}_acc").update(logits.detach(), labels)
-        getattr(self, f"{stage}_loss").update(loss.detach(), weight=len(labels))
+        acc, mean_loss = self._metrics(stage)
+        acc.update(logits.detach(), labels)
+        mean_loss.update(loss.detach(), weight=len(labels))
         return loss
 
     def _landmark_loss(self, points: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -126,8 +135,9 @@ class SignMNISTSystem(L.LightningModule):
 
     def _log_epoch(self, stage: Stage) -> None:
         # Logging the metric objects makes Lightning compute (synced across DDP ranks) and reset them.
-        self.log(f"{stage}/loss", getattr(self, f"{stage}_loss"), prog_bar=True)
-        self.log(f"{stage}/acc", getattr(self, f"{stage}_acc"), prog_bar=True)
+        acc, mean_loss = self._metrics(stage)
+        self.log(f"{stage}/loss", mean_loss, prog_bar=True)
+        self.log(f"{stage}/acc", acc, prog_bar=True)
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         loss = self.model_step(batch, "train")
@@ -154,9 +164,8 @@ class SignMNISTSystem(L.LightningModule):
     def predict_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         """Class probabilities (B, 25) for a batch of images (with or without labels)."""
         if not isinstance(batch, (tuple, list)):
-            return self.inference_graph()(batch)
-        points = batch[1] if len(batch) == 3 else None
-        return self.inference_graph()(batch[0], points)
+            return self(batch)
+        return self(batch[0], batch[1] if len(batch) == 3 else None)
 
     def configure_optimizers(self) -> Any:
         hp = self.hparams
@@ -195,7 +204,7 @@ class SignMNISTSystem(L.LightningModule):
 
     def inference_graph(self) -> torch.nn.Module:
         """The deployable graph, uint8 images -> probabilities, as a plain module for tracing and export."""
-        return _InferenceGraph(self.net, self.preprocess, self.landmark_net).eval()
+        return InferenceGraph(self.net, self.preprocess, self.landmark_net).eval()
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["signmnist_format"] = CHECKPOINT_FORMAT
@@ -219,30 +228,5 @@ def make_optimizer(net: torch.nn.Module, name: str, lr: float, weight_decay: flo
     return cls(params, lr=lr, weight_decay=weight_decay, fused=fused)
 
 
-class _InferenceGraph(torch.nn.Module):
-    """uint8 (B, V, 28, 28), V views of each image [and float32 landmarks (B, 21, 3), NaN where no hand
-    was found] -> probabilities (B, 25), preprocessing included: the mean over the views, then, where
-    a hand was found, the mean of that and the landmark network's."""
-
-    def __init__(
-        self, net: torch.nn.Module, preprocess: Preprocess, landmark_net: torch.nn.Module | None = None
-    ) -> None:
-        super().__init__()
-        self.net, self.preprocess, self.landmark_net = net, preprocess, landmark_net
-
-    def forward(self, images: torch.Tensor, points: torch.Tensor | None = None) -> torch.Tensor:
-        b, v, h, w = images.shape
-        x = self.preprocess.normalize(images.reshape(b * v, 1, h, w).float() / 255.0)  # (B*V, 1, H, W)
-        probs = self.net(x).softmax(dim=-1)  # (B*V, 25)
-        if self.preprocess.flip_tta:  # mirror-image test-time augmentation, inside the exported graph
-            probs = (probs + self.net(x.flip(-1)).softmax(dim=-1)) / 2
-        probs = probs.reshape(b, v, -1).mean(dim=1)  # (B, 25)
-        if self.landmark_net is None or points is None or not self.preprocess.landmarks:
-            return probs
-        found = hand_found(points)[:, None]  # (B, 1)
-        features = normalize_landmarks(torch.where(found[:, :, None], points, 0.0))  # (B, 21, 3), finite
-        hand = self.landmark_net(features).softmax(dim=-1)  # (B, 25)
-        if self.preprocess.flip_tta:  # the mirror image of the landmarks: x negated
-            mirror = torch.tensor([-1.0, 1.0, 1.0], dtype=features.dtype, device=features.device)
-            hand = (hand + self.landmark_net(features * mirror).softmax(dim=-1)) / 2
-        return torch.where(found, (probs + hand) / 2, probs)
+def _accuracy() -> MulticlassAccuracy:
+    return MulticlassAccuracy(NUM_CLASSES, average="micro", validate_args=False)

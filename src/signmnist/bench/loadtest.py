@@ -1,7 +1,8 @@
 """A small HTTP load generator for `signmnist serve`: N requests from C concurrent keep-alive clients.
 
-Run as a separate process (`python -m signmnist.loadtest URL IMAGE`) so that the client does not
-share the server's interpreter. Only for servers on this machine (loopback).
+Run as a separate process (`python -m signmnist.bench.loadtest URL IMAGE`) so that the client does not
+share the server's interpreter. Only for servers on this machine (loopback). Beside it, the helpers
+that start such a server and wait for it.
 """
 
 from __future__ import annotations
@@ -9,12 +10,57 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_server(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Poll GET `url` until it answers 200; fail early if the server process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not answer within {timeout} s")
+
+
+@contextmanager
+def running_server(model: Path, *flags: str) -> Iterator[str]:
+    """`signmnist serve` for `model` in a separate process on a free loopback port; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "signmnist", "serve", f"--ckpt={model}", f"--port={port}", *flags],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_server(url + "/health", server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def load_test(url: str, image: Path, requests: int = 2000, concurrency: int = 16, timeout: float = 30.0) -> dict:

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 from jsonargparse import ArgumentParser
 
-from signmnist.errors import SignMnistError
+from signmnist.errors import PROG, OneLineErrors, run_guarded
 
-PROG = "signmnist"
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
 
 
@@ -34,7 +32,7 @@ class Command:
 # Typed functions exposed through jsonargparse, imported only when called.
 COMMANDS: dict[str, Command] = {
     "classify": Command("signmnist.classify:classify", positional="paths", flags=("json",)),
-    "eval-photos": Command("signmnist.classify:eval_photos", positional="roots", flags=("json",)),
+    "eval-photos": Command("signmnist.eval_photos:eval_photos", positional="roots", flags=("json",)),
     "export": Command("signmnist.export:export"),
     "report": Command("signmnist.report:report"),
     "bench": Command("signmnist.bench:bench"),
@@ -42,54 +40,8 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-def one_line(message: str) -> str:
-    """Fold a multi-line message onto one line."""
-    return " ".join(part.strip() for part in str(message).splitlines() if part.strip())
-
-
-class OneLineErrors:
-    """Parser mixin: errors are one line on stderr and exit status 2, without the usage dump."""
-
-    def error(self, message: str, ex: Exception | None = None) -> NoReturn:
-        print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
-        sys.exit(2)
-
-
 class ToolParser(OneLineErrors, ArgumentParser):
     """jsonargparse parser for the tool commands."""
-
-
-class _StderrHandler(logging.StreamHandler):
-    """Writes to whatever sys.stderr is at the time (it may be swapped after setup, e.g. by pytest)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr
-        super().emit(record)
-
-
-def _setup_logging() -> None:
-    logger = logging.getLogger("signmnist")
-    if not logger.handlers:
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-
-
-def run_guarded(fn: Callable[[], Any]) -> Any:
-    """Run `fn`; a user-facing error becomes one line on stderr and exit status 2."""
-    _setup_logging()
-    try:
-        return fn()
-    except SignMnistError as e:
-        print(f"{PROG}: error: {one_line(str(e))}", file=sys.stderr)
-        sys.exit(e.exit_code)
-    except Exception as e:
-        # Lightning reports bad Trainer flag combinations with its own exception type.
-        if type(e).__name__ == "MisconfigurationException":
-            print(f"{PROG}: error: {one_line(str(e))}", file=sys.stderr)
-            sys.exit(2)
-        raise
 
 
 def _normalise_option_names(args: list[str]) -> list[str]:

@@ -1,0 +1,85 @@
+"""`signmnist bench`: how fast this pipeline is, always measured against a reference in the same run.
+
+Every section times this project's code and a reference (a naive pipeline, a bare PyTorch loop,
+another runtime) in one process tree on one machine, and reports the ratio. Absolute seconds are
+context only; the official test set is observed after each epoch but never steers training.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from signmnist.fsutil import atomic_output
+
+if TYPE_CHECKING:
+    from signmnist.bench.common import Table
+
+Section = Literal["data", "mlp", "cnn", "inference", "serve"]
+SECTIONS: tuple[str, ...] = ("data", "mlp", "cnn", "inference", "serve")
+
+
+def _tables(wanted: set[str], train: Path, test: Path, naive_epochs: int, repeats: int) -> Iterator[Table]:
+    """Yield each wanted section's table, in order (the model sections share one trained CNN)."""
+    from signmnist.bench.common import datamodule
+
+    if "data" in wanted:
+        from signmnist.bench.data import bench_data
+
+        yield bench_data(train, test)
+    if "mlp" in wanted:
+        from signmnist.bench.mlp import bench_mlp
+
+        yield bench_mlp(train, test, naive_epochs, repeats)
+    if not wanted & {"cnn", "inference", "serve"}:
+        return
+    from signmnist.bench.cnn import bench_cnn
+
+    table, system = bench_cnn(train, test)
+    yield table
+    dm = datamodule("cnn", train, test)
+    dm.setup("test")
+    if "inference" in wanted:
+        from signmnist.bench.inference import bench_inference
+
+        yield bench_inference(system, dm)
+    if "serve" in wanted:
+        from signmnist.bench.serving import bench_serve
+
+        yield bench_serve(system, dm)
+
+
+def bench(
+    out: Path = Path("benchmarks/results.md"),
+    train_path: Path = Path("data/sign_mnist_train.csv.gz"),
+    test_path: Path = Path("data/sign_mnist_test.csv.gz"),
+    naive_epochs: int = 1,
+    repeats: int = 3,
+    sections: list[Section] | None = None,
+) -> None:
+    """Run every benchmark, print one table per section and write them all to `out`.
+
+    Args:
+        out: Markdown file for the results.
+        train_path: Train CSV.
+        test_path: Official test CSV.
+        naive_epochs: Epochs to time for the slow naive pipeline (scaled to the full run).
+        repeats: Alternating runs of the MLP pipeline and its bare loop (medians are reported).
+        sections: Run only these sections (default: all; 'inference' and 'serve' train the CNN first).
+    """
+    from signmnist.bench.common import machine_line
+
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    machine = machine_line()
+    print(f"Machine: {machine}", flush=True)
+    tables = []
+    for table in _tables(set(sections or SECTIONS), train_path, test_path, naive_epochs, repeats):
+        tables.append(table.markdown())
+        print("\n" + tables[-1], flush=True)
+    body = "\n\n".join(tables)
+    command = f"`signmnist bench --sections=[{','.join(sections)}]`" if sections else "`make bench`"
+    with atomic_output(out, durable=False) as tmp:
+        tmp.write_text(f"# Benchmark results\n\nMachine: {machine}\n\nCommand: {command}\n\n{body}\n")
+    print(f"\nwritten to {out}")
