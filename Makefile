@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run train-seed train-cnn train-robust train-robust-ensemble report test browser bench lint format clean
+.PHONY: setup run train-seed train-photo train-cnn landmarks report test browser bench lint format clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,34 +14,27 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 setup: $(BIN)/.installed
 
-## The main job: the seed MLP (original contract), then the CNN; each tests its best checkpoint,
-## then the CNN's evaluation report (metrics and pictures) goes to reports/cnn/.
-run: train-seed train-cnn report
+## The main job: the seed MLP (original contract), the photo model (the default model of classify,
+## eval-photos and serve, exported to ONNX) and the CNN, each tested on the official test set; then the
+## photo model's evaluation report (metrics and pictures) goes to reports/photo/.
+run: train-seed train-photo train-cnn report
 
 train-seed: setup
 	$(BIN)/python lightning_practice.py
 
+train-photo: setup
+	$(BIN)/signmnist fit --config photo
+	$(BIN)/signmnist export --ckpt checkpoints/photo/best.ckpt --out checkpoints/photo/model.onnx
+
 train-cnn: setup
 	$(BIN)/signmnist fit --config cnn
 
-## The model for real photos (the shipped config `robust`): ~9x the CNN's compute per epoch, plus a one-off
-## hand-landmark search over the data (~10 minutes on 2 cores, cached); not part of `run`.
-train-robust: setup
-	$(BIN)/signmnist fit --config robust
-	$(BIN)/signmnist export --ckpt checkpoints/robust/best.ckpt --out checkpoints/robust/model.onnx
-
-# Two more seeds of robust.yaml, averaged with checkpoints/robust/best.ckpt in one ONNX file
-# (about 15 minutes more on 2 cores; run `make train-robust` first).
-ENSEMBLE = checkpoints/robust-seed7/best.ckpt,checkpoints/robust-seed1/best.ckpt
-train-robust-ensemble: setup
-	test -f checkpoints/robust/best.ckpt || $(MAKE) train-robust
-	$(BIN)/signmnist fit --config robust --seed_everything=7 --checkpoint.dirpath=checkpoints/robust-seed7
-	$(BIN)/signmnist fit --config robust --seed_everything=1 --checkpoint.dirpath=checkpoints/robust-seed1
-	$(BIN)/signmnist export --ckpt checkpoints/robust/best.ckpt --ensemble='[$(ENSEMBLE)]' \
-		--out checkpoints/robust/ensemble.onnx
+## The dataset's hand landmarks, shipped in data/*.landmarks.npz: rewrite them (about 8 minutes on 2 cores).
+landmarks: setup
+	$(BIN)/signmnist landmarks --force true
 
 report: setup
-	$(BIN)/signmnist report --ckpt checkpoints/cnn/best.ckpt --out reports/cnn
+	$(BIN)/signmnist report --ckpt checkpoints/photo/best.ckpt --out reports/photo
 
 ## All tests, the slow end-to-end ones included.
 test: setup browser
@@ -55,9 +48,12 @@ browser:
 		|| echo "could not install Chromium: the browser test will skip"; \
 	else echo "no Chromium and no root apt-get: the browser test will skip"; fi
 
-## Speed against references measured in the same run; writes benchmarks/results.md (3 to 6 minutes).
+## Speed against references measured in the same run; writes benchmarks/results.md (about 25 minutes on
+## 2 cores, 10 of them the photo model's training from an empty landmark cache). Real photos are used
+## for the photo sections when ../shared/photos exists, synthetic ones otherwise.
+PHOTOS ?= ../shared/photos
 bench: setup
-	$(BIN)/signmnist bench --out benchmarks/results.md
+	$(BIN)/signmnist bench --out benchmarks/results.md $$(test -d $(PHOTOS) && echo --photos $(PHOTOS))
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

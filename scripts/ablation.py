@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signmnist import hands, landmarks
+from signmnist import hands, landmark_store
 from signmnist.checkpoint import load_system
 from signmnist.datafile import Split, load_csv
 from signmnist.eval_photos import find_photos
@@ -32,6 +32,9 @@ STRONG = '--model.augment_options={"clean": 0.3, "backdrop_swap": 0.6, "invert":
 WRIST = '--model.augment_options={"clean": 0.5, "wrist_cut": 0.7}'
 WRIST_SHEAR = '--model.augment_options={"clean": 0.5, "wrist_cut": 0.7, "shear": 0.2}'
 W32 = "--model.width=32"  # robust.yaml is width 48; the earlier variants were width 32
+# robust.yaml, the photo model before `photo.yaml`: the shipped `photo` config with these flags.
+ROBUST = ["--model.width=48", "--trainer.max_epochs=15", '--model.augment_options={"clean": 0.5}',
+          "--model.preprocess.image_flip=mean"]  # fmt: skip
 NO_LM = "--model.preprocess.landmarks=false"  # the variants trained before robust.yaml read landmarks
 # name -> (checkpoint folder under checkpoints/ablation, config, extra flags)
 VARIANTS = {
@@ -133,6 +136,8 @@ if hands.available():
 def train(folder: str, config: str, flags: list[str]) -> Path:
     out = ROOT / "checkpoints/ablation" / folder
     ckpt = out / "best.ckpt"
+    if config == "robust":
+        config, flags = "photo", [*ROBUST, *flags]
     if not ckpt.exists():
         cmd = [sys.executable, "-m", "signmnist", "fit", "--config", config, *flags,
                f"--checkpoint.dirpath={out}", "--trainer.enable_progress_bar=false"]  # fmt: skip
@@ -166,7 +171,7 @@ def measure(ckpts: list[Path], photos_root: Path, switch: tuple[str, bool, bool,
     x, points, truth, source = photo_inputs(photos_root, Preprocess(crop=crop, mask_hand=mask, mask_tta=mask_tta))
     ok = clf.predict(x, points).argmax(1) == truth
     per_source = {s: float(ok[source == s].mean()) for s in sorted(set(source))}
-    test_points = landmarks.for_rows_cached(test.images, str(test.path)) if use_landmarks else None
+    test_points = landmark_store.for_split(test) if use_landmarks else None
     test_acc = float((clf.predict(test.images[:, None], test_points).argmax(1) == test.labels).mean())
     return {"overall": float(ok.mean()), "per_source": per_source, "test": test_acc}
 

@@ -86,3 +86,41 @@ def trained(tmp_path_factory) -> dict[str, Path]:
     onnx = root / "model.onnx"
     export(ckpt, onnx, test_path=test)
     return {"ckpt": ckpt, "onnx": onnx, "train": train, "test": test, "root": root}
+
+
+def with_photo_preprocessing(ckpt: Path, out: Path) -> Path:
+    """A copy of a trained CNN checkpoint that reads photos as the photo model does: the hand found by
+    MediaPipe, cut out and plain, mirror TTA, and its landmarks (a randomly initialised landmark network)."""
+    import torch
+
+    from signmnist.models import LandmarkMLP
+
+    state = torch.load(ckpt, weights_only=True, map_location="cpu")
+    state["hyper_parameters"]["preprocess"].update(
+        per_image=True, crop="hand", mask_hand=True, mask_tta=True, landmarks=True, flip_tta=True
+    )
+    torch.manual_seed(0)
+    for key, value in LandmarkMLP().state_dict().items():
+        state["state_dict"][f"landmark_net.{key}"] = value
+    torch.save(state, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def photo_model(trained) -> dict[str, Path]:
+    """The tiny trained CNN with the photo model's preprocessing and a landmark network, and its ONNX export."""
+    from signmnist.export import export
+
+    ckpt = with_photo_preprocessing(trained["ckpt"], trained["root"] / "photo.ckpt")
+    onnx = trained["root"] / "photo.onnx"
+    export(ckpt, onnx, test_path=trained["test"])
+    return {"ckpt": ckpt, "onnx": onnx}
+
+
+@pytest.fixture(scope="session")
+def hand_photos(tmp_path_factory) -> list[Path]:
+    """24 synthetic photos: official test rows upscaled onto random backdrops (MediaPipe finds some hands)."""
+    from signmnist.bench.photo import synthetic_photos
+    from signmnist.images import find_images
+
+    return find_images(synthetic_photos(ROOT / "data/sign_mnist_test.csv.gz", tmp_path_factory.mktemp("photos"), 24))

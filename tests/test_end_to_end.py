@@ -79,9 +79,12 @@ def test_bench_runs_every_section_and_writes_the_table(trained, tmp_path):
                    f"--test_path={trained['test']}", "--repeats=1", cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = out.read_text()
-    for heading in ("Data:", "Seed MLP", "CNN time-to-accuracy", "Inference"):
+    for heading in ("Data:", "Seed MLP", "CNN time-to-accuracy", "Inference", "Photo model:", "eval-photos",
+                    "Photo serving"):  # fmt: skip
         assert heading in text
+    assert "synthetic photos" in text  # no real photos given: it says so
+    assert "none: every row searched" in text  # the cold-cache training row
     for runtime in ("PyTorch eager", "TorchScript", "ONNX Runtime"):
         assert runtime in text
     assert "Machine: " in text and "torch " in text
-    assert text.count("target") >= 5  # every target states met / NOT met
+    assert text.count("target") >= 8  # every target states met / NOT met

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 
-from signmnist import hands, landmarks
+from signmnist import landmark_store
 from signmnist.augment import augment_landmarks
 from signmnist.checkpoint import load_system
 from signmnist.datafile import load_csv
-from signmnist.errors import ConfigError
 from signmnist.export import export
 from signmnist.graph import normalize_landmarks
 from signmnist.models import LandmarkMLP
 from signmnist.runtime import load_classifier
 from signmnist.system import SignMNISTSystem
-from tests.conftest import ROOT
 
 
 def _system(flip_tta: bool = False) -> SignMNISTSystem:
@@ -110,26 +107,6 @@ def test_landmark_model_exports_with_a_second_input(tmp_path, trained):
     assert not np.allclose(theirs.predict(images, points)[1::2], theirs.predict(images)[1::2])
 
 
-def test_training_a_landmark_model_without_mediapipe_is_one_clear_error(monkeypatch):
-    monkeypatch.setattr(hands, "_detector", lambda: None)
-    with pytest.raises(ConfigError, match=r"signmnist\[hands\]"):
-        landmarks.for_rows_cached(np.zeros((3, 28, 28), np.uint8), "rows")
-
-
-def test_rows_of_the_bundled_test_file_give_landmarks_once(monkeypatch):
-    pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
-    rows = load_csv(ROOT / "data/sign_mnist_test.csv.gz").images[:12]
-    points = landmarks.for_rows_cached(rows, "test rows")
-    assert points.shape == (12, 21, 3) and points.dtype == np.float32
-    found = landmarks.found(points)
-    # About half the dataset's rows give a hand (47% of the test file); twelve rows give a few.
-    assert 2 <= found.sum() <= 11
-    inside = points[found][..., :2]
-    assert (inside > -14).all() and (inside < 42).all()  # in the row's own 28-pixel frame, give or take
-    monkeypatch.setattr(landmarks, "for_rows", lambda images: pytest.fail("searched again despite the cache"))
-    np.testing.assert_array_equal(landmarks.for_rows_cached(rows, "test rows"), points)
-
-
 def test_report_and_classify_measure_a_landmark_model_with_the_rows_landmarks(monkeypatch, tmp_path, trained):
     from signmnist import report
     from signmnist.inputs import iter_items, predict_items
@@ -138,11 +115,11 @@ def test_report_and_classify_measure_a_landmark_model_with_the_rows_landmarks(mo
     points = _hands(len(rows.labels))
     points[::2] = np.nan
     searched = []
-    monkeypatch.setattr(landmarks, "for_rows_cached", lambda images, name, use_cache=True: searched.append(1) or points)
+    monkeypatch.setattr(landmark_store, "for_split", lambda split, use_cache=True: searched.append(1) or points)
     ckpt = _with_landmark_net(trained["ckpt"], tmp_path / "lm.ckpt")
     clf = load_classifier(ckpt)
     expected = clf.predict(rows.images[:, None], points)
-    np.testing.assert_allclose(report._predict(load_system(ckpt), rows.images, "rows"), expected, atol=1e-6)
+    np.testing.assert_allclose(report._predict(load_system(ckpt), rows), expected, atol=1e-6)
     items = list(predict_items(iter_items([str(trained["test"])], clf), clf, top_k=1))
     assert [it.result["letter"] for it in items] == [clf.preprocess.labels[i] for i in expected.argmax(1)]
     np.testing.assert_allclose([it.result["probability"] for it in items], expected.max(1), atol=1e-5)

@@ -16,7 +16,7 @@ from signmnist.errors import ConfigError
 from signmnist.export import export
 from signmnist.images import center_square, trim_square
 from signmnist.preprocess import Preprocess
-from signmnist.runtime import load_classifier
+from signmnist.runtime import TorchClassifier, load_classifier
 from signmnist.system import SignMNISTSystem
 
 
@@ -132,26 +132,39 @@ def test_bad_preprocess_values_are_config_errors():
         SignMNISTSystem(preprocess={"crop": "trim", "mask_tta": True})
 
 
+def _with_image_flip(system: SignMNISTSystem, image_flip: str) -> torch.nn.Module:
+    """The system's graph with another way of reading the mirrored image view."""
+    from dataclasses import replace
+
+    from signmnist.graph import InferenceGraph
+
+    return InferenceGraph(system.net, replace(system.preprocess, image_flip=image_flip), system.landmark_net).eval()
+
+
 def _photo(tmp_path):
     path = tmp_path / "photo.png"
     Image.fromarray(np.random.default_rng(2).integers(0, 256, (48, 64), dtype=np.uint8)).save(path)
     return path
 
 
-def test_robust_config_trains_exports_and_is_mirror_invariant(trained, tmp_path):
+def test_photo_config_trains_exports_and_mirrors_as_it_says(trained, tmp_path):
     train, test = trained["train"], trained["test"]
-    cli = cli_main(["fit", "--config", "robust", *tiny_args(train, test, tmp_path),
+    cli = cli_main(["fit", "--config", "photo", *tiny_args(train, test, tmp_path),
                     "--trainer.max_epochs=1", "--model.width=8"])  # fmt: skip
     pre = cli.model.preprocess
     assert pre.per_image and pre.crop == "hand" and pre.mask_hand and pre.flip_tta and pre.mask_tta
-    assert pre.views == 2 and pre.landmarks
-    onnx, ts = tmp_path / "robust.onnx", tmp_path / "robust.pt"
+    assert pre.views == 2 and pre.landmarks and pre.image_flip == "none"
+    onnx, ts = tmp_path / "photo.onnx", tmp_path / "photo.pt"
     assert export(tmp_path / "ckpt/best.ckpt", onnx, test_path=test).ok
     assert export(tmp_path / "ckpt/best.ckpt", ts, format="torchscript", test_path=test).ok
     clf = load_classifier(onnx)
     assert clf.preprocess == pre  # the preprocessing travels with the model
     images = np.random.default_rng(0).integers(0, 256, (6, 1, 28, 28), dtype=np.uint8)
-    np.testing.assert_allclose(clf.predict(images), clf.predict(images[..., ::-1].copy()), atol=1e-5)
+    mirrored = images[..., ::-1].copy()
+    assert not np.allclose(clf.predict(images), clf.predict(mirrored), atol=1e-3)  # the image is read as it is
+    for image_flip in ("mean", "surer"):  # either way the same pair of views, so the same answer
+        both = TorchClassifier(image_flip, graph=_with_image_flip(cli.model, image_flip), preprocess=pre)
+        np.testing.assert_allclose(both.predict(images), both.predict(mirrored), atol=1e-5)
     # Two views in: the mean of each view's probabilities out, in every runtime.
     other = np.random.default_rng(1).integers(0, 256, (6, 1, 28, 28), dtype=np.uint8)
     both = np.concatenate([images, other], axis=1)  # (6, 2, 28, 28)
@@ -175,7 +188,7 @@ def test_hand_crop_falls_back_to_trimming_without_mediapipe(monkeypatch, tmp_pat
     from signmnist import hands
     from signmnist.images import load_image, prepare
 
-    monkeypatch.setattr(hands, "_detector", lambda: None)
+    monkeypatch.setattr(hands, "_mediapipe", lambda: None)
     gray = np.zeros((200, 200), np.uint8)
     gray[40:160, 80:120] = 220
     Image.fromarray(gray).save(tmp_path / "hand.png")
@@ -289,3 +302,29 @@ def test_mediapipe_finds_the_hand_in_real_photos():
     # Hands on a black backdrop that fill the frame: about a third escape the first search and are
     # found in the padded frame (2 of the 335 stay missed).
     assert found >= 9
+
+
+def test_surer_view_takes_whichever_orientation_the_network_is_surer_of():
+    from dataclasses import replace
+
+    from signmnist.graph import InferenceGraph
+
+    class Lopsided(torch.nn.Module):  # sure of images brighter on the left, unsure otherwise
+        def forward(self, x):
+            left = x[..., :14].mean(dim=(1, 2, 3)) > x[..., 14:].mean(dim=(1, 2, 3))
+            sure, unsure = torch.full((25,), 0.0), torch.zeros(25)
+            sure[3] = 10.0
+            unsure[7] = 0.5
+            return torch.where(left[:, None], sure, unsure)
+
+    images = torch.zeros(2, 1, 28, 28, dtype=torch.uint8)
+    images[0, ..., :10] = 200  # bright on the left: sure as it is
+    images[1, ..., -10:] = 200  # bright on the right: sure once mirrored
+    pre = Preprocess(flip_tta=True, image_flip="surer")
+    with torch.inference_mode():
+        probs = InferenceGraph(Lopsided(), pre)(images)
+        mean = InferenceGraph(Lopsided(), replace(pre, image_flip="mean"))(images)
+    assert probs.argmax(-1).tolist() == [3, 3] and probs.max() > 0.99
+    assert mean.max() < probs.max()  # averaging lets the unsure view dilute the sure one
+    with pytest.raises(ValueError, match="image_flip"):
+        Preprocess(image_flip="sideways")

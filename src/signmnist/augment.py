@@ -71,8 +71,10 @@ class RobustAugment(nn.Module):
         invert: Probability of inverting the image.
         clutter: Probability that a backdrop (swapped or zoomed-out) is a magnified piece of another
             image of the batch rather than a flat level: a stand-in for a face or a room behind the hand.
-        clean: Probability that an image gets only the mild 'basic' augmentation (plus mirroring)
-            instead of all of the above, so the network keeps seeing the dataset's own look.
+        clean: Probability that an image gets only the mild 'basic' augmentation (plus mirroring with
+            probability `clean_flip`) instead of all of the above, so the network keeps seeing the
+            dataset's own look.
+        clean_flip: Probability of mirroring an image that gets the mild augmentation (default: `flip`).
         wrist_cut: Probability that a swapped backdrop also covers a band of 5-30% of the image
             from the bottom edge, where the dataset's crops show the wrist and forearm: the hand
             cut-out used at inference (`mask_hand`) stops at the wrist.
@@ -91,11 +93,13 @@ class RobustAugment(nn.Module):
         clean: float = 0.0,
         wrist_cut: float = 0.0,
         shear: float = 0.0,
+        clean_flip: float | None = None,
     ) -> None:
         super().__init__()
         self.degrees, self.zoom, self.translate, self.flip = degrees, tuple(zoom), translate, flip
         self.backdrop_swap, self.invert, self.clutter, self.clean = backdrop_swap, invert, clutter, clean
         self.wrist_cut, self.shear = wrist_cut, shear
+        self.clean_flip = flip if clean_flip is None else clean_flip
         self.mild = BatchAugment()
 
     @staticmethod
@@ -192,7 +196,7 @@ class RobustAugment(nn.Module):
         out = torch.where(torch.rand(b, 1, 1, 1, device=x.device) < self.invert, 1 - out, out)
         if self.clean > 0:
             mild = self.mild(x)
-            mild = torch.where(torch.rand(b, 1, 1, 1, device=x.device) < self.flip, mild.flip(-1), mild)
+            mild = torch.where(torch.rand(b, 1, 1, 1, device=x.device) < self.clean_flip, mild.flip(-1), mild)
             out = torch.where(torch.rand(b, 1, 1, 1, device=x.device) < self.clean, mild, out)
         return out
 

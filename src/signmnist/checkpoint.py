@@ -16,7 +16,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 
 from signmnist.errors import CheckpointError
 from signmnist.fsutil import atomic_output
-from signmnist.system import CHECKPOINT_FORMAT, SignMNISTSystem
+from signmnist.system import CHECKPOINT_FORMAT, SignMNISTSystem, upgrade_state
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
@@ -90,6 +90,7 @@ def load_system(path: str | os.PathLike) -> SignMNISTSystem:
     hparams = {k: v for k, v in ckpt.get("hyper_parameters", {}).items() if k in accepted}
     try:
         system = SignMNISTSystem(**hparams)
+        upgrade_state(ckpt["state_dict"])
         system.load_state_dict(ckpt["state_dict"])
     except (KeyError, RuntimeError, TypeError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

@@ -24,7 +24,9 @@ def _row(item: Item) -> str:
     return f"{item.name}\t{r['letter']}\t{r['probability']:.3f}\t{top}{truth}"
 
 
-def classify(paths: list[str], ckpt: Path, json: bool = False, top_k: int = 3) -> int:
+def classify(
+    paths: list[str], ckpt: Path | None = None, json: bool = False, top_k: int = 3, workers: int | None = None
+) -> int:
     """Classify image files, folders of images and dataset CSVs with a checkpoint or an .onnx model.
 
     Images (PNG, JPEG, WebP, BMP, GIF first frame, TIFF; any size and mode) are turned to grayscale,
@@ -34,17 +36,20 @@ def classify(paths: list[str], ckpt: Path, json: bool = False, top_k: int = 3) -
 
     Args:
         paths: Image files, folders (searched recursively, sorted) or dataset CSVs (one line per row).
-        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx).
+        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx); default: the photo model that
+            `make run` trains (checkpoints/photo/model.onnx, or $SIGNMNIST_MODEL).
         json: Print one JSON object per line instead of a table.
         top_k: How many letters to list per image.
+        workers: Threads decoding images and searching them for hands (default: one per core).
     """
     if not 1 <= top_k <= 25:
         raise SignMnistError(f"--top-k: expected 1..25, got {top_k}")
     classifier = load_classifier(ckpt)
+    results = predict_items(iter_items(paths, classifier, workers), classifier, top_k)  # flags checked here
     failed = 0
     if not json:
         print("path\tletter\tprobability\ttop")
-    for item in predict_items(iter_items(paths, classifier), classifier, top_k):
+    for item in results:
         failed += item.error is not None
         if json:
             obj = {"path": item.name, "error": item.error} if item.error else {"path": item.name, **item.result}

@@ -34,6 +34,7 @@ COMMANDS: dict[str, Command] = {
     "classify": Command("signmnist.classify:classify", positional="paths", flags=("json",)),
     "eval-photos": Command("signmnist.eval_photos:eval_photos", positional="roots", flags=("json",)),
     "export": Command("signmnist.export:export"),
+    "landmarks": Command("signmnist.landmark_store:store"),
     "report": Command("signmnist.report:report"),
     "bench": Command("signmnist.bench:bench"),
     "serve": Command("signmnist.serve:serve"),

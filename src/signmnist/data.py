@@ -11,7 +11,7 @@ import lightning as L
 import numpy as np
 import torch
 
-from signmnist import landmarks
+from signmnist import landmark_store
 from signmnist.datafile import Split, load_splits
 from signmnist.errors import ConfigError
 
@@ -180,7 +180,7 @@ class SignMNISTDataModule(L.LightningDataModule):
     def _landmarks(self, split: Split) -> np.ndarray | None:
         if not self.hparams.landmarks:
             return None
-        return landmarks.for_rows_cached(split.images, str(split.path), self.hparams.use_cache)
+        return landmark_store.for_split(split, self.hparams.use_cache)
 
     def _load_train(self) -> None:
         (split,), seconds = load_splits(self.train_path, use_cache=self.hparams.use_cache)

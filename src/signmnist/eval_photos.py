@@ -15,7 +15,7 @@ import numpy as np
 from signmnist.errors import SignMnistError
 from signmnist.fsutil import atomic_output
 from signmnist.images import find_images
-from signmnist.inputs import Item, image_item, predict_items
+from signmnist.inputs import Item, image_items, predict_items
 from signmnist.plots import plot_confusion
 from signmnist.runtime import load_classifier
 
@@ -49,7 +49,13 @@ def _accuracy_rows(keys: list[str], truth: np.ndarray, pred: np.ndarray, group: 
     return rows
 
 
-def eval_photos(roots: list[str], ckpt: Path, out: Path = Path("photo_eval"), json: bool = False) -> int:
+def eval_photos(
+    roots: list[str],
+    ckpt: Path | None = None,
+    out: Path = Path("photo_eval"),
+    json: bool = False,
+    workers: int | None = None,
+) -> int:
     """Accuracy on folders of labelled photos: overall, per source and per letter, plus a confusion matrix.
 
     Expects ROOT/<source>/<LETTER>/* or ROOT/<LETTER>/*. For measurement only: nothing here trains,
@@ -58,24 +64,27 @@ def eval_photos(roots: list[str], ckpt: Path, out: Path = Path("photo_eval"), js
 
     Args:
         roots: Photo folders.
-        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx).
+        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx); default: the photo model that
+            `make run` trains (checkpoints/photo/model.onnx, or $SIGNMNIST_MODEL).
         out: Folder for confusion_matrix.png and photo_eval.json.
         json: Print the results as one JSON object instead of tables.
+        workers: Threads decoding photos and searching them for hands (default: one per core).
     """
     classifier = load_classifier(ckpt)
     labels = classifier.preprocess.labels
     photos = [p for r in roots for p in find_photos(Path(r), labels)]
     if not photos:
         raise SignMnistError(f"{', '.join(roots)}: no photos found; expected ROOT/<source>/<LETTER>/*.jpg")
-    items = predict_items(iter(image_item(p.path, classifier.preprocess) for p in photos), classifier, 1)
+    items = predict_items(image_items([p.path for p in photos], classifier.preprocess, workers), classifier, 1)
     done = list(zip(photos, items, strict=True))
     failed = [it for _, it in done if it.error]
     for it in failed:
         print(f"{it.name}\tERROR\t{it.error}", file=sys.stderr)
     if len(failed) == len(done):
         raise SignMnistError(f"{', '.join(roots)}: none of the {len(done)} photos could be read; nothing written")
-    report, counts = _photo_report(str(ckpt), labels, [(p, it) for p, it in done if not it.error], failed)
-    _write(report, counts, labels, out, f"{ckpt.name} on photos")
+    model = classifier.source
+    report, counts = _photo_report(str(model), labels, [(p, it) for p, it in done if not it.error], failed)
+    _write(report, counts, labels, out, f"{model.name} on photos")
     print(jsonlib.dumps(report) if json else _photo_tables(report))
     if failed:
         print(f"{len(failed)} of {len(done)} photos could not be read (listed above)", file=sys.stderr)

@@ -10,7 +10,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from signmnist.features import normalize_landmarks
+from signmnist.fusion import fuse
 from signmnist.preprocess import Preprocess
+
+__all__ = ["Ensemble", "InferenceGraph", "hand_found", "normalize_landmarks"]
 
 
 def hand_found(points: torch.Tensor) -> torch.Tensor:
@@ -18,46 +22,60 @@ def hand_found(points: torch.Tensor) -> torch.Tensor:
     return ~points.isnan().any(dim=2).any(dim=1)  # two single-axis reductions: ONNX-exportable
 
 
-def normalize_landmarks(points: torch.Tensor) -> torch.Tensor:
-    """float (B, 21, 3) in pixels -> (B, 21, 3) with the wrist at the origin and the wrist to
-    middle-finger knuckle distance 1: where the hand is and how large it appears drop out, its
-    orientation (which tells K from P, G from Q, H from U) stays."""
-    x = points - points[:, :1]  # (B, 21, 3), relative to the wrist
-    scale = x[:, 9, :2].norm(dim=-1).clamp_min(1e-6)  # (B,), the palm's length in the image plane
-    return x / scale[:, None, None]
-
-
 class InferenceGraph(nn.Module):
     """uint8 (B, V, H, W), V views of each image [and float32 landmarks (B, 21, 3), NaN where no hand
     was found] -> probabilities (B, 25): the mean over the views (and their mirror images with
-    `flip_tta`), then, where a hand was found, the mean of that and the landmark network's.
+    `flip_tta`), then, where a hand was found, fused with the landmark network's (`fusion.fuse`).
 
     Args:
         net: Image network, standardised (N, 1, H, W) -> logits (N, 25).
         preprocess: The model's preprocessing (scaling, standardisation, mirror TTA, landmarks).
         landmark_net: Landmark network, normalised (N, 21, 3) -> logits (N, 25), or None.
+        landmark_weight: The landmark network's share of the fused probabilities (0.5: the plain mean).
     """
 
-    def __init__(self, net: nn.Module, preprocess: Preprocess, landmark_net: nn.Module | None = None) -> None:
+    def __init__(
+        self,
+        net: nn.Module,
+        preprocess: Preprocess,
+        landmark_net: nn.Module | None = None,
+        landmark_weight: float = 0.5,
+    ) -> None:
         super().__init__()
         self.net, self.preprocess, self.landmark_net = net, preprocess, landmark_net
+        self.landmark_weight = landmark_weight
 
-    def forward(self, images: torch.Tensor, points: torch.Tensor | None = None) -> torch.Tensor:
+    def image_probs(self, images: torch.Tensor) -> torch.Tensor:
+        """uint8 (B, V, H, W) -> the image network's probabilities (B, 25), averaged over views and mirrors."""
         b, v, h, w = images.shape
         x = self.preprocess.normalize(self.preprocess.scale(images.reshape(b * v, 1, h, w)))  # (B*V, 1, H, W)
         probs = self.net(x).softmax(dim=-1)  # (B*V, 25)
-        if self.preprocess.flip_tta:  # a left hand signs the mirror image of a right hand's letter
-            probs = (probs + self.net(x.flip(-1)).softmax(dim=-1)) / 2
-        probs = probs.reshape(b, v, -1).mean(dim=1)  # (B, 25)
-        if self.landmark_net is None or points is None or not self.preprocess.landmarks:
-            return probs
-        found = hand_found(points)[:, None]  # (B, 1)
-        features = normalize_landmarks(torch.where(found[:, :, None], points, 0.0))  # (B, 21, 3), finite
+        flip = self.preprocess.image_flip if self.preprocess.flip_tta else "none"
+        if flip != "none":  # a left hand signs the mirror image of a right hand's letter
+            mirrored = self.net(x.flip(-1)).softmax(dim=-1)
+            if flip == "mean":
+                probs = (probs + mirrored) / 2
+            else:  # "surer": the view the network is surer of
+                probs = torch.where(probs.amax(-1, keepdim=True) >= mirrored.amax(-1, keepdim=True), probs, mirrored)
+        return probs.reshape(b, v, -1).mean(dim=1)  # (B, 25)
+
+    def hand_probs(self, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """float (B, 21, 3) -> (the landmark network's probabilities (B, 25), bool hand found (B,)); rows
+        without a hand get finite but meaningless probabilities."""
+        found = hand_found(points)  # (B,)
+        features = normalize_landmarks(torch.where(found[:, None, None], points, 0.0))  # (B, 21, 3), finite
         hand = self.landmark_net(features).softmax(dim=-1)  # (B, 25)
         if self.preprocess.flip_tta:  # the mirror image of the landmarks: x negated
             mirror = features.new_tensor([-1.0, 1.0, 1.0])
             hand = (hand + self.landmark_net(features * mirror).softmax(dim=-1)) / 2
-        return torch.where(found, (probs + hand) / 2, probs)
+        return hand, found
+
+    def forward(self, images: torch.Tensor, points: torch.Tensor | None = None) -> torch.Tensor:
+        probs = self.image_probs(images)
+        if self.landmark_net is None or points is None or not self.preprocess.landmarks:
+            return probs
+        hand, found = self.hand_probs(points)
+        return fuse(probs, hand, found, self.landmark_weight)
 
 
 class Ensemble(nn.Module):

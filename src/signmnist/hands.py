@@ -2,6 +2,11 @@
 
 MediaPipe 0.10.21 ships its palm-detection and landmark models inside the wheel and runs offline.
 Without it, callers fall back to backdrop trimming / centre crop.
+
+A MediaPipe graph handles one image at a time but releases the GIL while it works, so photos are
+searched on a pool of graphs, one per concurrent caller, up to one per core: `serve` and `eval-photos`
+keep every core busy. In static-image mode a graph keeps no state between images, so which graph
+serves a photo never changes its answer.
 """
 
 from __future__ import annotations
@@ -10,22 +15,28 @@ import contextlib
 import functools
 import logging
 import os
+import queue
 import sys
 import threading
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
 
 import numpy as np
 
 log = logging.getLogger(__name__)
-# One MediaPipe graph serves every caller; `serve` decodes uploads on several threads, and a graph
-# processes one image at a time.
-_lock = threading.Lock()
-_found_one = False  # whether MediaPipe has found a hand yet (it logs to fd 2 the first time)
+_pool: queue.SimpleQueue = queue.SimpleQueue()  # idle graphs
+_made = 0  # graphs created so far
+_size = max(1, os.cpu_count() or 1)  # the most graphs the pool makes
+_make_lock = threading.Lock()  # creating a graph redirects fd 2, which must not interleave
+MIN_CONFIDENCE = 0.3  # of the palm detector; below MediaPipe's 0.5 default, as hands here fill the frame
 
 
 @contextlib.contextmanager
-def _quiet_stderr():
-    # MediaPipe's C++ side logs a few INFO/WARNING lines straight to file descriptor 2 when its graph
-    # starts; they are noise to a user of `classify`, so they go to /dev/null during start-up only.
+def _quiet_stderr() -> Iterator[None]:
+    # MediaPipe's C++ side logs INFO/WARNING lines straight to file descriptor 2 when a graph starts and
+    # when it first finds a hand; they are noise to a user of `classify`, so they go to /dev/null while a
+    # graph is made and warmed up (on a hand, so the first-hand warning comes then too).
     sys.stderr.flush()
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     try:
@@ -37,23 +48,69 @@ def _quiet_stderr():
         os.close(devnull)
 
 
-@functools.cache  # called under _lock only: building it redirects fd 2, which must not interleave
-def _detector():
+@functools.cache
+def _mediapipe() -> Any:
     try:
         import mediapipe as mp
     except ImportError:
         log.warning("crop='hand' needs MediaPipe (pip install 'signmnist[hands]'); using backdrop trimming instead")
         return None
-    with _quiet_stderr():
-        detector = mp.solutions.hands.Hands(static_image_mode=True, max_num_hands=1, min_detection_confidence=0.3)
-        detector.process(np.zeros((64, 64, 3), np.uint8))  # the first call logs too
+    return mp
+
+
+def _warmup_image() -> np.ndarray:
+    # A dataset row (CC0, like the dataset) upscaled to 112 px, edge-padded so that MediaPipe finds its hand,
+    # and wider than tall: the warning MediaPipe logs once per process comes with the first hand it finds.
+    from PIL import Image
+
+    with resources.files("signmnist.assets").joinpath("hand.png").open("rb") as f:
+        square = np.asarray(Image.open(f).convert("RGB"))
+    return np.pad(square, ((56, 56), (72, 72), (0, 0)), mode="edge")
+
+
+def _detector() -> Any:
+    """A new static-image MediaPipe Hands graph, warmed up."""
+    mp = _mediapipe()
+    with _make_lock, _quiet_stderr():
+        detector = mp.solutions.hands.Hands(
+            static_image_mode=True, max_num_hands=1, min_detection_confidence=MIN_CONFIDENCE
+        )
+        detector.process(np.zeros((64, 64, 3), np.uint8))
+        detector.process(_warmup_image())
     return detector
+
+
+@contextlib.contextmanager
+def _graph() -> Iterator[Any]:
+    """An idle graph of the pool for the caller's exclusive use (a new one while fewer than `_size` exist)."""
+    global _made
+    try:
+        detector = _pool.get_nowait()
+    except queue.Empty:
+        with _make_lock:
+            grow = _made < _size
+            _made += grow
+        try:
+            detector = _detector() if grow else _pool.get()
+        except BaseException:
+            with _make_lock:
+                _made -= grow  # it was never made
+            raise
+    try:
+        yield detector
+    finally:
+        _pool.put(detector)
+
+
+def set_pool_size(size: int) -> None:
+    """Use at most `size` MediaPipe graphs at once (1: every search waits for the one graph)."""
+    global _size
+    _size = max(1, int(size))
 
 
 def available() -> bool:
     """Whether MediaPipe Hands can be used here."""
-    with _lock:
-        return _detector() is not None
+    return _mediapipe() is not None
 
 
 # MediaPipe's HAND_CONNECTIONS (landmark pairs along the palm edges and fingers) and the palm outline.
@@ -70,30 +127,32 @@ _PALM = (0, 1, 5, 9, 13, 17)
 RETRY_PAD = 0.5
 
 
-def find_hand(rgb: np.ndarray) -> np.ndarray | None:
+def find_hand(rgb: np.ndarray, pads: tuple[float, ...] = (0.0, RETRY_PAD)) -> np.ndarray | None:
     """The 21 landmarks (x, y, z) in pixels, float (21, 3), of the most prominent hand in an RGB uint8
-    (H, W, 3) image (tried again edge-padded if none is found); None if no hand is found or MediaPipe
-    is not installed. Landmarks may lie outside the image; z is MediaPipe's depth relative to the
-    wrist (smaller is nearer the camera), in pixels of the image width."""
-    points = _landmarks(rgb)
-    if points is None:
-        pad = int(max(rgb.shape[:2]) * RETRY_PAD)
-        points = _landmarks(np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge"))
+    (H, W, 3) image; None if no hand is found or MediaPipe is not installed. Landmarks may lie outside
+    the image; z is MediaPipe's depth relative to the wrist (smaller is nearer the camera), in pixels
+    of the image width.
+
+    Args:
+        rgb: The image.
+        pads: The frames tried in turn until a hand is found: the image edge-padded by each share of
+            its longer side per edge (0: as it is).
+    """
+    for share in pads:
+        pad = int(max(rgb.shape[:2]) * share)
+        framed = np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge") if pad else rgb
+        points = _landmarks(framed)
         if points is not None:
             points[:, :2] -= pad  # back to the unpadded image's pixels
-    return points
+            return points
+    return None
 
 
 def _landmarks(rgb: np.ndarray) -> np.ndarray | None:
-    global _found_one
-    with _lock:
-        detector = _detector()
-        if detector is None:
-            return None
-        # The first image with a hand in it makes MediaPipe log a warning of its own; silence it too.
-        with _quiet_stderr() if not _found_one else contextlib.nullcontext():
-            result = detector.process(np.ascontiguousarray(rgb))
-        _found_one = _found_one or bool(result.multi_hand_landmarks)
+    if not available():
+        return None
+    with _graph() as detector:
+        result = detector.process(np.ascontiguousarray(rgb))
     if not result.multi_hand_landmarks:
         return None
     h, w = rgb.shape[:2]

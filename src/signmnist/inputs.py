@@ -3,14 +3,17 @@ predicted in batches. A failed input becomes an item with an error, and the run 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from signmnist import landmarks
-from signmnist.datafile import load_csv
+from signmnist import landmark_store, landmarks
+from signmnist.datafile import Split, load_csv
 from signmnist.errors import ConfigError, SignMnistError
 from signmnist.images import ImageError, find_images, load_image
 from signmnist.preprocess import Preprocess
@@ -35,41 +38,65 @@ def _is_csv(path: Path) -> bool:
     return path.name.lower().endswith((".csv", ".csv.gz"))
 
 
-def iter_items(paths: list[str], classifier: Classifier) -> Iterator[Item]:
-    """Expand files, folders (recursive, sorted) and CSVs into items; failures become items with errors."""
-    labels = classifier.preprocess.labels
+def _expand(paths: list[str], preprocess: Preprocess) -> Iterator[Item | Path]:
+    """Files, folders (recursive, sorted) and CSVs -> image paths to decode, and items made already."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files = find_images(path)
             if not files:
                 yield Item(raw, None, error=f"{raw}: folder holds no image files")
-            for f in files:
-                yield image_item(f, classifier.preprocess)
+            yield from files
         elif _is_csv(path):
             try:
                 split = load_csv(path)
             except SignMnistError as e:
                 yield Item(raw, None, error=str(e))
                 continue
-            points = _row_landmarks(split.images, str(path), classifier.preprocess)
+            points = _row_landmarks(split, preprocess)
             for i, (img, lab) in enumerate(zip(split.images, split.labels, strict=True)):
-                yield Item(f"{raw}:{i + 2}", img[None], points[i], truth=labels[int(lab)])
+                yield Item(f"{raw}:{i + 2}", img[None], points[i], truth=preprocess.labels[int(lab)])
         else:
-            yield image_item(path, classifier.preprocess)
+            yield path
 
 
-def _row_landmarks(images: np.ndarray, name: str, preprocess: Preprocess) -> np.ndarray | list[None]:
-    # Searched (and cached) only for a model that reads landmarks; without MediaPipe, none are found.
+def _threaded(fn: Callable[[Any], Item], jobs: Iterable[Any], workers: int | None) -> Iterator[Item]:
+    # Decoding and the hand search release the GIL, so threads keep every core busy; order is kept.
+    with ThreadPoolExecutor(workers or os.cpu_count() or 1) as pool:
+        yield from pool.map(fn, jobs)
+
+
+def _check_workers(workers: int | None) -> None:
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers: expected a whole number >= 1, got {workers}")
+
+
+def iter_items(paths: list[str], classifier: Classifier, workers: int | None = None) -> Iterator[Item]:
+    """Expand files, folders (recursive, sorted) and CSVs into items, in order; failures become items with
+    errors. Image files are decoded on `workers` threads (default: one per core)."""
+    pre = classifier.preprocess
+    _check_workers(workers)
+    return _threaded(lambda job: image_item(job, pre) if isinstance(job, Path) else job, _expand(paths, pre), workers)
+
+
+def image_items(paths: list[Path], preprocess: Preprocess, workers: int | None = None) -> Iterator[Item]:
+    """`image_item` of each path, in order, decoded on `workers` threads (default: one per core)."""
+    _check_workers(workers)
+    return _threaded(lambda path: image_item(path, preprocess), paths, workers)
+
+
+def _row_landmarks(split: Split, preprocess: Preprocess) -> np.ndarray | list[None]:
+    # Only for a model that reads landmarks; where they cannot be had (no MediaPipe), none are found.
     if not preprocess.landmarks:
-        return [None] * len(images)
+        return [None] * len(split)
     try:
-        return landmarks.for_rows_cached(images, name)
+        return landmark_store.for_split(split)
     except ConfigError:
-        return landmarks.missing(len(images))
+        return landmarks.missing(len(split))
 
 
 def image_item(path: Path, preprocess: Preprocess) -> Item:
+    """One image file decoded into the model's input (its views and hand landmarks), or an item with the error."""
     try:
         loaded = load_image(path, preprocess)
         return Item(str(path), loaded.views, loaded.landmarks)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from signmnist.facts import IMAGE_SIZE, NUM_CLASSES, NUM_POINTS
+from signmnist.facts import IMAGE_SIZE, NUM_CLASSES
+from signmnist.features import FEATURES, WIDTHS
 
 
 class MLP(nn.Module):
@@ -59,13 +60,24 @@ class CNN(nn.Module):
 
 
 class LandmarkMLP(nn.Module):
-    """Classifies normalised hand landmarks (B, 21, 3): 63-256-256-25, ReLU, Dropout."""
+    """Classifies normalised hand landmarks (B, 21, 3): their features (`features.FEATURES`: 'coords', the
+    63 coordinates, or 'geometry', 154 values), then F-256-256-25 with ReLU and dropout.
 
-    def __init__(self, hidden: int = 256, dropout: float = 0.2, num_classes: int = NUM_CLASSES) -> None:
+    Args:
+        hidden: Width of the hidden layers.
+        dropout: Dropout after each hidden layer.
+        num_classes: Number of output logits.
+        features: Which features of the landmarks the network reads.
+    """
+
+    def __init__(
+        self, hidden: int = 256, dropout: float = 0.2, num_classes: int = NUM_CLASSES, features: str = "coords"
+    ) -> None:
         super().__init__()
+        self.features = FEATURES[features]
         self.layers = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(NUM_POINTS * 3, hidden),
+            nn.Flatten(),  # a no-op on (B, F) features, kept so that earlier checkpoints' weight names still fit
+            nn.Linear(WIDTHS[features], hidden),
             nn.ReLU(),
             nn.Dropout(dropout),
             nn.Linear(hidden, hidden),
@@ -74,8 +86,8 @@ class LandmarkMLP(nn.Module):
             nn.Linear(hidden, num_classes),
         )
 
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.layers(features)  # (B, 21, 3) -> (B, 25)
+    def forward(self, landmarks: torch.Tensor) -> torch.Tensor:
+        return self.layers(self.features(landmarks))  # (B, 21, 3) -> (B, F) -> (B, 25)
 
 
 ARCHS: dict[str, type[nn.Module]] = {"mlp": MLP, "cnn": CNN}
@@ -86,5 +98,7 @@ def build_model(arch: str, width: int, dropout: float) -> nn.Module:
     if arch == "mlp":
         return MLP(dropout=dropout)
     if arch == "cnn":
-        return CNN(width=width, dropout=dropout)
+        # Channels-last convolution weights: a training step at batch 128 took 29 instead of 50 ms (width 16)
+        # and 53 instead of 74 ms (width 24) on the 2-core CI machine; the input (one channel) needs no change.
+        return CNN(width=width, dropout=dropout).to(memory_format=torch.channels_last)
     raise ValueError(f"unknown arch {arch!r}; expected one of {sorted(ARCHS)}")

@@ -39,8 +39,14 @@ class Preprocess:
             away near-uniform borders, e.g. a black or white backdrop, then a centred square) or
             'hand' (a square around the hand found by MediaPipe Hands, the optional `hands` extra;
             'trim' where it is not installed or finds no hand).
-        flip_tta: Average the prediction of each image and its mirror image (a left hand signs
-            the mirror image of a right hand; the letter is the same).
+        flip_tta: Also read each image's mirror image (a left hand signs the mirror image of a right
+            hand; the letter is the same): the landmark network averages the two; the image network
+            does as `image_flip` says.
+        image_flip: With `flip_tta`, what the image network does with the mirrored view: 'mean'
+            (average it in; what models before this field did), 'surer' (take whichever of the two
+            views the network is surer of: an image network that saw the dataset's right hands
+            unmirrored is sure of them, and a left hand's mirror image looks like a right hand) or
+            'none' (ignore it).
         mask_hand: With crop 'hand', black out everything but the palm and fingers that MediaPipe
             finds, so a face or a room behind the hand never reaches the model (photos where no
             hand is found are only trimmed).
@@ -64,10 +70,13 @@ class Preprocess:
     mask_hand: bool = False
     mask_tta: bool = False
     landmarks: bool = False
+    image_flip: str = "mean"
 
     def __post_init__(self) -> None:
         if self.crop not in ("center", "trim", "hand"):
             raise ValueError(f"preprocess.crop: expected 'center', 'trim' or 'hand', got {self.crop!r}")
+        if self.image_flip not in ("mean", "surer", "none"):
+            raise ValueError(f"preprocess.image_flip: expected 'mean', 'surer' or 'none', got {self.image_flip!r}")
         if self.mask_tta and not (self.crop == "hand" and self.mask_hand):
             raise ValueError("preprocess.mask_tta: needs crop 'hand' and mask_hand true (it averages the two crops)")
 
@@ -103,6 +112,7 @@ class Preprocess:
             mask_hand=_as_bool(d.get("mask_hand", default.mask_hand), "mask_hand"),
             mask_tta=_as_bool(d.get("mask_tta", default.mask_tta), "mask_tta"),
             landmarks=_as_bool(d.get("landmarks", default.landmarks), "landmarks"),
+            image_flip=str(d.get("image_flip", default.image_flip)),
         )
 
     def scale(self, images: torch.Tensor) -> torch.Tensor:

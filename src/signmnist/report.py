@@ -18,7 +18,7 @@ from torchmetrics.functional.classification import (
     multiclass_recall,
 )
 
-from signmnist import landmarks
+from signmnist import landmark_store
 from signmnist.checkpoint import load_checkpoint, load_system
 from signmnist.datafile import Split, load_csv
 from signmnist.errors import SignMnistError
@@ -102,10 +102,11 @@ def _check_writable(out: Path) -> None:
         raise SignMnistError(f"{out}: cannot write the report there ({e.strerror or e})") from None
 
 
-def _predict(system: torch.nn.Module, images: np.ndarray, name: str) -> np.ndarray:
+def _predict(system: torch.nn.Module, split: Split) -> np.ndarray:
     graph = system.inference_graph()
-    # A model that reads hand landmarks is measured with them (searched once per file, then cached).
-    points = landmarks.for_rows_cached(images, name) if system.preprocess.landmarks else None
+    images = split.images
+    # A model that reads hand landmarks is measured with the rows' landmarks (shipped, cached or searched).
+    points = landmark_store.for_split(split) if system.preprocess.landmarks else None
     batches = []
     with torch.inference_mode():
         for i in range(0, len(images), 2048):
@@ -199,7 +200,7 @@ def report(
     """
     inputs = _read_inputs(ckpt, test_path, train_path, metrics_csv)
     _check_writable(out)
-    probs = _predict(inputs.system, inputs.test.images, str(inputs.test.path))
+    probs = _predict(inputs.system, inputs.test)
     metrics = compute_metrics(probs, inputs.test.labels, inputs.system.preprocess.labels)
     metrics["checkpoint"] = str(ckpt)
     mistakes_title = _pictures(inputs, probs, metrics["accuracy"], out)

@@ -18,6 +18,12 @@ from signmnist.landmarks import missing
 from signmnist.preprocess import Preprocess
 
 ONNX_FORMAT = "signmnist-onnx/1"
+# The photo model that the main job (`make run`) trains and exports: what inference commands use by default.
+DEFAULT_MODEL = Path("checkpoints/photo/model.onnx")
+MAKE_DEFAULT = (
+    "`make run` (or `signmnist fit --config photo` then "
+    f"`signmnist export --ckpt checkpoints/photo/best.ckpt --out {DEFAULT_MODEL}`)"
+)
 INPUT_NAME, LANDMARKS_NAME, OUTPUT_NAME = "images", "landmarks", "probabilities"
 
 
@@ -97,12 +103,26 @@ class TorchClassifier:
             return self._graph(*inputs).numpy()
 
 
-def load_classifier(path: str | os.PathLike) -> Classifier:
-    """Load a `.onnx` export with ONNX Runtime (torch-free), anything else as a Lightning checkpoint.
+def default_model() -> Path:
+    """The model to use when none is given: $SIGNMNIST_MODEL if set, else the photo model of `make run`.
+
+    Raises:
+        CheckpointError: there is no such file, naming the command that makes it.
+    """
+    path = Path(os.environ.get("SIGNMNIST_MODEL") or DEFAULT_MODEL)
+    if not path.is_file():
+        raise CheckpointError(f"no --ckpt given and no model at {path}: make it with {MAKE_DEFAULT}, or pass --ckpt")
+    return path
+
+
+def load_classifier(path: str | os.PathLike | None = None) -> Classifier:
+    """Load a `.onnx` export with ONNX Runtime (torch-free), anything else as a Lightning checkpoint;
+    None: the default model (`default_model`).
 
     Raises:
         CheckpointError: the file is missing, corrupt, unsafe or not a signmnist model.
     """
+    path = default_model() if path is None else path
     if Path(path).suffix.lower() == ".onnx":
         return OnnxClassifier(path)
     return TorchClassifier(path)

@@ -25,6 +25,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from PIL import Image
 from starlette.exceptions import HTTPException
 
+from signmnist import hands
+from signmnist.errors import ConfigError
 from signmnist.images import ImageError, load_image
 from signmnist.runtime import Classifier, describe, load_classifier, stack_landmarks
 
@@ -208,8 +210,11 @@ def _add_routes(app: FastAPI, classifier: Classifier, batcher: Batcher, max_body
         return result
 
 
-def create_app(ckpt: Path, max_body_mb: float = 10.0, max_batch: int = 64, max_wait_ms: float = 2.0) -> FastAPI:
-    """Build the FastAPI app for a checkpoint or an .onnx model (the model loads before serving)."""
+def create_app(
+    ckpt: Path | None = None, max_body_mb: float = 10.0, max_batch: int = 64, max_wait_ms: float = 2.0
+) -> FastAPI:
+    """Build the FastAPI app for a checkpoint or an .onnx model (the model loads before serving; None: the
+    default model, `runtime.default_model`)."""
     classifier = load_classifier(ckpt)
     batcher = Batcher(classifier, max_batch, max_wait_ms)
 
@@ -220,25 +225,37 @@ def create_app(ckpt: Path, max_body_mb: float = 10.0, max_batch: int = 64, max_w
         await batcher.stop()
 
     app = FastAPI(title="signmnist", lifespan=lifespan)
+    app.state.model = classifier.source
     _add_error_handlers(app)
     _add_routes(app, classifier, batcher, int(max_body_mb * 1024 * 1024))
     return app
 
 
 def serve(
-    ckpt: Path, host: str = "127.0.0.1", port: int = 8000, max_body_mb: float = 10.0, max_batch: int = 64
+    ckpt: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    max_body_mb: float = 10.0,
+    max_batch: int = 64,
+    hand_graphs: int | None = None,
 ) -> None:
     """Serve a model over HTTP: POST /predict, GET /health, and a web page at /.
 
     Args:
-        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx; fastest).
+        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx; fastest); default: the photo
+            model that `make run` trains (checkpoints/photo/model.onnx, or $SIGNMNIST_MODEL).
         host: Interface to bind; the default answers this machine only.
         port: TCP port.
         max_body_mb: Largest accepted request body in MiB (larger: HTTP 413).
         max_batch: Most requests answered by one model call.
+        hand_graphs: Most MediaPipe graphs searching photos for hands at once (default: one per core).
     """
     import uvicorn
 
+    if hand_graphs is not None:
+        if hand_graphs < 1:
+            raise ConfigError(f"--hand_graphs: expected a whole number >= 1, got {hand_graphs}")
+        hands.set_pool_size(hand_graphs)
     app = create_app(ckpt, max_body_mb=max_body_mb, max_batch=max_batch)
-    print(f"serving {ckpt} on http://{host}:{port}/  (POST /predict, GET /health)", flush=True)
+    print(f"serving {app.state.model} on http://{host}:{port}/  (POST /predict, GET /health)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

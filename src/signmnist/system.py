@@ -11,9 +11,10 @@ import torch.nn.functional as F
 from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
-from signmnist.augment import AUGMENTERS, augment_landmarks
+from signmnist.augment import AUGMENTERS, RobustAugment, augment_landmarks
 from signmnist.errors import ConfigError
 from signmnist.facts import NUM_CLASSES, NUM_POINTS
+from signmnist.fusion import FusionFit, best_weight
 from signmnist.graph import InferenceGraph, hand_found, normalize_landmarks
 from signmnist.models import LandmarkMLP, build_model
 from signmnist.preprocess import Preprocess
@@ -41,6 +42,9 @@ class SignMNISTSystem(L.LightningModule):
         label_smoothing: Label smoothing of the cross-entropy loss.
         augment_options: Keyword arguments for the augmentation (e.g. {"invert": 0.0} for 'robust').
         preprocess: Preprocessing metadata; leave unset to use the package defaults.
+        landmark_features: What the landmark network reads (models with `preprocess.landmarks`): 'coords'
+            (the normalised coordinates) or 'geometry' (those plus the hand's shape in its own frame,
+            joint flexion and fingertip distances; see `features.py`).
     """
 
     def __init__(
@@ -56,6 +60,7 @@ class SignMNISTSystem(L.LightningModule):
         label_smoothing: float = 0.0,
         preprocess: dict | None = None,
         augment_options: dict | None = None,
+        landmark_features: Literal["coords", "geometry"] = "coords",
     ) -> None:
         super().__init__()
         try:
@@ -66,7 +71,10 @@ class SignMNISTSystem(L.LightningModule):
         self.hparams["preprocess"] = self.preprocess.to_dict()  # stored resolved, so the checkpoint is self-contained
         self.net = build_model(arch, width, dropout)
         # A second network on the hand landmarks, for models whose preprocessing reads them.
-        self.landmark_net = LandmarkMLP() if self.preprocess.landmarks else None
+        self.landmark_net = LandmarkMLP(features=landmark_features) if self.preprocess.landmarks else None
+        # The landmark network's share of the fused prediction, fitted at each validation of a fit (fusion.py).
+        self.register_buffer("landmark_weight", torch.tensor(0.5))
+        self._fusion = FusionFit()
         mode = {True: "basic", False: "none"}.get(augment, augment) if isinstance(augment, bool) else augment
         if mode not in AUGMENTERS:
             raise ConfigError(f"model.augment: expected one of {sorted(AUGMENTERS)}, got {augment!r}")
@@ -74,6 +82,9 @@ class SignMNISTSystem(L.LightningModule):
             self.augmenter = AUGMENTERS[mode](**(augment_options or {})) if AUGMENTERS[mode] else None
         except TypeError as e:
             raise ConfigError(f"model.augment_options: {e}") from None
+        # Validation rows made photo-like, for fitting the fusion: the robust augmentation, every image.
+        robust = augment_options if mode == "robust" else None
+        self._photo_like = RobustAugment(**{**(robust or {}), "clean": 0.0})
         # One accuracy and one mean-loss metric per stage; updated each step, logged once per epoch.
         self.train_acc, self.val_acc, self.test_acc = (_accuracy() for _ in range(3))
         self.train_loss, self.val_loss, self.test_loss = (MeanMetric(nan_strategy="disable") for _ in range(3))
@@ -92,7 +103,10 @@ class SignMNISTSystem(L.LightningModule):
 
     def forward(self, images: torch.Tensor, points: torch.Tensor | None = None) -> torch.Tensor:
         """What is deployed: uint8 views (B, V, 28, 28) [+ landmarks (B, 21, 3)] -> probabilities (B, 25)."""
-        return InferenceGraph(self.net, self.preprocess, self.landmark_net)(images, points)
+        return self._graph()(images, points)
+
+    def _graph(self) -> InferenceGraph:
+        return InferenceGraph(self.net, self.preprocess, self.landmark_net, float(self.landmark_weight))
 
     def _metrics(self, stage: Stage) -> tuple[MulticlassAccuracy, MeanMetric]:
         return {
@@ -151,12 +165,39 @@ class SignMNISTSystem(L.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         self._log_epoch("val")
+        parts = self._fusion.gathered() if self._fitting_fusion() else None
+        self._fusion.reset()
+        if parts is not None:
+            if self.trainer.world_size > 1:  # every rank fits the same weight on every rank's rows
+                parts = tuple(self.all_gather(p).flatten(0, 1) for p in parts)
+            self.landmark_weight.fill_(best_weight(*parts))
+            self.log("val/landmark_weight", self.landmark_weight)
 
     def on_test_epoch_end(self) -> None:
         self._log_epoch("test")
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         self.model_step(batch, "val")
+        if self._fitting_fusion() and len(batch) == 3:
+            self._collect_fusion(batch, batch_idx)
+
+    def _fitting_fusion(self) -> bool:
+        trainer = self._trainer
+        return (
+            self.landmark_net is not None
+            and trainer is not None
+            and trainer.state.fn == "fit"
+            and not trainer.sanity_checking
+        )
+
+    def _collect_fusion(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
+        images, points, labels = batch
+        with torch.random.fork_rng(devices=[]):  # the same photo-like rows every epoch; training's RNG untouched
+            torch.manual_seed(batch_idx)
+            photo_like = (self._photo_like(self.preprocess.scale(images)) * 255).round().to(torch.uint8)
+        graph = self._graph()
+        hand, found = graph.hand_probs(points)
+        self._fusion.update(graph.image_probs(photo_like), hand, found, labels)
 
     def test_step(self, batch: Any, batch_idx: int) -> None:
         self.model_step(batch, "test")
@@ -181,6 +222,7 @@ class SignMNISTSystem(L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._resume_rng = checkpoint.get("signmnist_rng")
+        upgrade_state(checkpoint["state_dict"])
 
     def on_train_start(self) -> None:
         planned = self._schedule_length()
@@ -204,7 +246,7 @@ class SignMNISTSystem(L.LightningModule):
 
     def inference_graph(self) -> torch.nn.Module:
         """The deployable graph, uint8 images -> probabilities, as a plain module for tracing and export."""
-        return InferenceGraph(self.net, self.preprocess, self.landmark_net).eval()
+        return self._graph().eval()
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["signmnist_format"] = CHECKPOINT_FORMAT
@@ -215,6 +257,11 @@ class SignMNISTSystem(L.LightningModule):
         if logger is not None and logger.log_dir:
             # Lets `signmnist report` find this run's metrics.csv and config from the checkpoint alone.
             checkpoint["signmnist_log_dir"] = str(Path(logger.log_dir).resolve())
+
+
+def upgrade_state(state_dict: dict[str, torch.Tensor]) -> None:
+    """Fill in what checkpoints written before a field existed lack (the fusion weight was a plain 0.5)."""
+    state_dict.setdefault("landmark_weight", torch.tensor(0.5))
 
 
 def make_optimizer(net: torch.nn.Module, name: str, lr: float, weight_decay: float) -> torch.optim.Optimizer:

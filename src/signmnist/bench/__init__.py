@@ -17,13 +17,36 @@ from signmnist.fsutil import atomic_output
 if TYPE_CHECKING:
     from signmnist.bench.common import Table
 
-Section = Literal["data", "mlp", "cnn", "inference", "serve"]
-SECTIONS: tuple[str, ...] = ("data", "mlp", "cnn", "inference", "serve")
+Section = Literal["data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold"]
+SECTIONS: tuple[str, ...] = ("data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold")
 
 
-def _tables(wanted: set[str], train: Path, test: Path, naive_epochs: int, repeats: int) -> Iterator[Table]:
+def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None) -> Iterator[Table]:
+    """The photo model's sections: training time (shipped landmarks; with 'photo-cold' an empty cache too),
+    then, with 'photo', `eval-photos` and `serve` on photos, using the model just trained."""
+    import tempfile
+
+    from signmnist.bench import photo as bp
+    from signmnist.export import export
+
+    work = Path(tempfile.mkdtemp(prefix="signmnist-bench-"))
+    table, ckpt = bp.bench_photo_training(train, test, work / "fit", cold="photo-cold" in wanted)
+    yield table
+    if "photo" in wanted:
+        export(ckpt, work / "model.onnx", test_path=test)
+        folder, what = bp.photo_folder(photos, test, work)
+        yield bp.bench_eval_photos(work / "model.onnx", folder, what, work)
+        yield bp.bench_photo_serving(work / "model.onnx", folder, what, work)
+
+
+def _tables(
+    wanted: set[str], train: Path, test: Path, naive_epochs: int, repeats: int, photos: Path | None
+) -> Iterator[Table]:
     """Yield each wanted section's table, in order (the model sections share one trained CNN)."""
     from signmnist.bench.common import datamodule
+
+    if wanted & {"photo", "photo-cold"}:
+        yield from _photo_tables(wanted, train, test, photos)
 
     if "data" in wanted:
         from signmnist.bench.data import bench_data
@@ -58,6 +81,7 @@ def bench(
     naive_epochs: int = 1,
     repeats: int = 3,
     sections: list[Section] | None = None,
+    photos: Path | None = None,
 ) -> None:
     """Run every benchmark, print one table per section and write them all to `out`.
 
@@ -67,7 +91,10 @@ def bench(
         test_path: Official test CSV.
         naive_epochs: Epochs to time for the slow naive pipeline (scaled to the full run).
         repeats: Alternating runs of the MLP pipeline and its bare loop (medians are reported).
-        sections: Run only these sections (default: all; 'inference' and 'serve' train the CNN first).
+        sections: Run only these sections (default: all; 'inference' and 'serve' train the CNN first,
+            'photo' and 'photo-cold' the photo model; 'photo-cold' searches every row for landmarks first).
+        photos: A folder of real photos ROOT/<source>/<LETTER>/* for the photo sections (default: synthetic
+            photos made from official test rows).
     """
     from signmnist.bench.common import machine_line
 
@@ -75,7 +102,7 @@ def bench(
     machine = machine_line()
     print(f"Machine: {machine}", flush=True)
     tables = []
-    for table in _tables(set(sections or SECTIONS), train_path, test_path, naive_epochs, repeats):
+    for table in _tables(set(sections or SECTIONS), train_path, test_path, naive_epochs, repeats, photos):
         tables.append(table.markdown())
         print("\n" + tables[-1], flush=True)
     body = "\n\n".join(tables)

@@ -1,0 +1,93 @@
+"""Photo inference uses every core and never changes an answer; inference commands default to the photo model."""
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from conftest import run_cmd
+from signmnist import hands, landmarks
+from signmnist.bench.loadtest import load_test, running_server
+from signmnist.inputs import image_items
+from signmnist.runtime import load_classifier
+
+pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
+
+
+def test_a_photo_gets_the_same_input_whichever_worker_and_graph_decodes_it(photo_model, hand_photos):
+    pre = load_classifier(photo_model["onnx"]).preprocess
+    one = list(image_items(hand_photos, pre, workers=1))
+    many = list(image_items(hand_photos * 3, pre, workers=6))  # three copies of each photo, six threads at once
+    assert hands._made >= min(2, hands._size)  # the search really ran on several MediaPipe graphs
+    assert sum(landmarks.found(it.landmarks) for it in one) >= 3  # hands were found, so the check means something
+    for i, item in enumerate(many):
+        ref = one[i % len(one)]
+        assert item.name == ref.name
+        np.testing.assert_array_equal(item.image, ref.image)
+        np.testing.assert_array_equal(item.landmarks, ref.landmarks)
+
+
+def test_served_answers_are_the_same_one_by_one_and_under_load_and_equal_classify(photo_model, hand_photos):
+    model = photo_model["onnx"]
+    proc = run_cmd(sys.executable, "-m", "signmnist", "classify", f"--ckpt={model}", "--json",
+                   *map(str, hand_photos))  # fmt: skip
+    expected = {r["path"]: [f"{r['letter']} {r['probability']}"] for r in map(json.loads, proc.stdout.splitlines())}
+    with running_server(model) as url:
+        alone = load_test(f"{url}/predict", hand_photos, requests=len(hand_photos), concurrency=1)
+        loaded = load_test(f"{url}/predict", hand_photos, requests=8 * len(hand_photos), concurrency=8)
+    assert alone["errors"] == loaded["errors"] == 0
+    assert alone["answers"] == expected  # one answer per photo, classify's
+    assert loaded["answers"] == expected  # sent eight times each, eight at a time: the very same answers
+
+
+def test_inference_commands_default_to_the_photo_model_of_make_run(photo_model, hand_photos, tmp_path, monkeypatch):
+    monkeypatch.delenv("SIGNMNIST_MODEL", raising=False)
+    for command in (["classify", str(hand_photos[0])], ["eval-photos", str(hand_photos[0].parents[1])]):
+        proc = run_cmd("signmnist", *command, cwd=tmp_path)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        line = proc.stderr.strip().splitlines()[-1]
+        assert line.startswith("signmnist: error: no --ckpt given and no model at checkpoints/photo/model.onnx")
+        assert "`make run`" in line
+    (tmp_path / "checkpoints/photo").mkdir(parents=True)
+    (tmp_path / "checkpoints/photo/model.onnx").write_bytes(photo_model["onnx"].read_bytes())
+    found = run_cmd("signmnist", "classify", "--json", str(hand_photos[0]), cwd=tmp_path)
+    given = run_cmd("signmnist", "classify", "--json", f"--ckpt={photo_model['onnx']}", str(hand_photos[0]))
+    assert found.returncode == 0 and found.stdout == given.stdout
+
+
+def test_serve_defaults_to_the_photo_model_too(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "signmnist", "serve", "--port=1"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 2 and "no --ckpt given and no model at" in proc.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(("command", "flag"), [("classify", "--workers=0"), ("serve", "--hand_graphs=0")])
+def test_worker_counts_must_be_positive(command, flag, photo_model, hand_photos, tmp_path):
+    proc = run_cmd("signmnist", command, f"--ckpt={photo_model['onnx']}", flag,
+                   *([str(hand_photos[0])] if command == "classify" else []), cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"signmnist: error: {flag.split('=')[0]}: expected")
+    assert proc.stdout == ""
+
+
+def test_concurrent_searches_on_one_graph_wait_for_it(monkeypatch):
+    # With a pool of one (the reference the benchmark measures against), searches queue for the one graph.
+    monkeypatch.setattr(hands, "_size", 1)
+    monkeypatch.setattr(hands, "_made", 0)
+    monkeypatch.setattr(hands, "_pool", __import__("queue").SimpleQueue())
+    made, busy, most = [], [], [0]
+
+    class Graph:
+        def process(self, rgb):
+            busy.append(1)
+            most[0] = max(most[0], len(busy))
+            busy.pop()
+            return type("Result", (), {"multi_hand_landmarks": None})()
+
+    monkeypatch.setattr(hands, "_detector", lambda: made.append(1) or Graph())
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: hands.find_hand(np.zeros((64, 64, 3), np.uint8)), range(16)))
+    assert len(made) == 1 and most[0] == 1
