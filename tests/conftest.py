@@ -120,7 +120,50 @@ def photo_model(trained) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def hand_photos(tmp_path_factory) -> list[Path]:
     """24 synthetic photos: official test rows upscaled onto random backdrops (MediaPipe finds some hands)."""
-    from signmnist.bench.photo import synthetic_photos
     from signmnist.images import find_images
+    from signmnist.synthetic import synthetic_photos
 
     return find_images(synthetic_photos(ROOT / "data/sign_mnist_test.csv.gz", tmp_path_factory.mktemp("photos"), 24))
+
+
+@pytest.fixture(scope="session")
+def reader_model(tmp_path_factory) -> Path:
+    """The CNN trained for one epoch on the bundled data, cropping frames around the hand MediaPipe finds (so
+    it reads most official test rows right in a video frame), as ONNX."""
+    from signmnist.cli import cli_main
+    from signmnist.export import export
+
+    out = tmp_path_factory.mktemp("reader")
+    cli_main(["fit", "--config", "cnn", "--trainer.max_epochs=1", f"--checkpoint.dirpath={out / 'ckpt'}",
+              "--model.preprocess.crop=hand", "--trainer.logger=false", "--test_after_fit=false",
+              "--trainer.enable_progress_bar=false"])  # fmt: skip
+    test = ROOT / "data/sign_mnist_test.csv.gz"
+    export(out / "ckpt/best.ckpt", out / "cnn.onnx", test_path=test, parity_images=256)
+    return out / "cnn.onnx"
+
+
+@pytest.fixture(scope="session")
+def spelling_rows(reader_model) -> dict:
+    """An official test row per letter of `spelling.WORDS` that the reader model reads right in a video frame."""
+    from signmnist.runtime import load_classifier
+    from spelling import WORDS, rows_for
+
+    return rows_for(WORDS, load_classifier(reader_model))
+
+
+def chromium(*flags: str):
+    """Headless Chromium driven by Selenium, with `flags` added; skips the test where there is none."""
+    import shutil
+
+    path, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not path or not driver:
+        pytest.skip("no Chromium/ChromeDriver on this machine (Debian packages chromium, chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = path
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-dev-shm-usage", *flags):  # fmt: skip
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(driver), options=options)

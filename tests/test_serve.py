@@ -4,7 +4,6 @@ import contextlib
 import http.client
 import json
 import os
-import shutil
 import subprocess
 import sys
 import urllib.parse
@@ -17,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, run_cmd
+from conftest import ROOT, chromium, run_cmd
 from signmnist.bench.loadtest import free_port, wait_for_server
 from signmnist.datafile import load_csv
 from signmnist.images import load_image
@@ -165,21 +164,6 @@ def test_serve_with_a_bad_model_fails_before_binding(tmp_path):
     assert "bad.onnx" in proc.stderr.strip().splitlines()[-1]
 
 
-def _browser():
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver:
-        pytest.skip("no Chromium/ChromeDriver on this machine (Debian packages chromium, chromium-driver)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-dev-shm-usage"):  # fmt: skip
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(driver), options=options)
-
-
 @pytest.mark.parametrize("size", [(1200, 800), (390, 844)], ids=["desktop", "phone"])
 def test_web_page_in_a_real_browser(server, photo, size):
     if server["model"].suffix != ".onnx":
@@ -190,7 +174,7 @@ def test_web_page_in_a_real_browser(server, photo, size):
     expected = load_classifier(server["model"]).predict(
         load_image(photo, load_classifier(server["model"]).preprocess)[0][None]
     )[0]
-    browser = _browser()
+    browser = chromium()
     try:
         browser.set_window_size(*size)
         browser.get(server["url"] + "/")

@@ -27,6 +27,7 @@ class Command:
     target: str  # "module:function"
     positional: str | None = None
     flags: tuple[str, ...] = ()
+    many: bool = True  # the positional argument takes several values
 
 
 # Typed functions exposed through jsonargparse, imported only when called.
@@ -38,6 +39,7 @@ COMMANDS: dict[str, Command] = {
     "report": Command("signmnist.report:report"),
     "bench": Command("signmnist.bench:bench"),
     "serve": Command("signmnist.serve:serve"),
+    "spell": Command("signmnist.spell:spell", positional="video", flags=("json",), many=False),
 }
 
 
@@ -64,7 +66,10 @@ def build_parser(name: str) -> tuple[ArgumentParser, Callable[..., Any]]:
     doc = inspect.getdoc(fn) or ""
     parser = ToolParser(prog=f"{PROG} {name}", description=doc.split("\n\n")[0])
     if spec.positional:
-        parser.add_argument(spec.positional, nargs="+", type=str, help="files or folders")
+        if spec.many:
+            parser.add_argument(spec.positional, nargs="+", type=str, help="files or folders")
+        else:
+            parser.add_argument(spec.positional, type=str, help="a file or folder")
     for flag in spec.flags:
         parser.add_argument(f"--{flag}", action="store_true", help=f"see --{flag} in the description")
     parser.add_function_arguments(fn, skip={spec.positional, *spec.flags} - {None}, as_positional=False)

@@ -68,15 +68,18 @@ def _warmup_image() -> np.ndarray:
     return np.pad(square, ((56, 56), (72, 72), (0, 0)), mode="edge")
 
 
-def _detector() -> Any:
-    """A new static-image MediaPipe Hands graph, warmed up."""
+def _detector(static: bool = True) -> Any:
+    """A new MediaPipe Hands graph, warmed up: static-image mode (every image searched from scratch) or
+    video mode (the hand of the last frame tracked into the next)."""
     mp = _mediapipe()
     with _make_lock, _quiet_stderr():
         detector = mp.solutions.hands.Hands(
-            static_image_mode=True, max_num_hands=1, min_detection_confidence=MIN_CONFIDENCE
+            static_image_mode=static, max_num_hands=1, min_detection_confidence=MIN_CONFIDENCE
         )
         detector.process(np.zeros((64, 64, 3), np.uint8))
         detector.process(_warmup_image())
+        if not static:  # forget the warm-up hand, which the next frame must not be tracked from
+            detector.reset()
     return detector
 
 
@@ -152,11 +155,36 @@ def _landmarks(rgb: np.ndarray) -> np.ndarray | None:
     if not available():
         return None
     with _graph() as detector:
-        result = detector.process(np.ascontiguousarray(rgb))
+        return _points(detector.process(np.ascontiguousarray(rgb)), rgb.shape)
+
+
+def _points(result: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A MediaPipe result -> the first hand's landmarks in pixels, float (21, 3), or None."""
     if not result.multi_hand_landmarks:
         return None
-    h, w = rgb.shape[:2]
+    h, w = shape[:2]
     return np.array([(p.x * w, p.y * h, p.z * w) for p in result.multi_hand_landmarks[0].landmark])
+
+
+class Tracker:
+    """The hand of one video stream, tracked from frame to frame by a MediaPipe graph of its own (video
+    mode: the palm detector runs only until a hand is found, or after it is lost). Frames must come in
+    order; `close` frees the graph. Without MediaPipe every frame has no hand."""
+
+    def __init__(self) -> None:
+        self._graph = _detector(static=False) if available() else None
+
+    def find(self, rgb: np.ndarray) -> np.ndarray | None:
+        """The landmarks, float (21, 3) in pixels, of the hand in this frame (uint8 (H, W, 3)), or None."""
+        if self._graph is None:
+            return None
+        return _points(self._graph.process(np.ascontiguousarray(rgb)), rgb.shape)
+
+    def close(self) -> None:
+        """Free the graph (its threads and memory); the tracker finds nothing afterwards."""
+        if self._graph is not None:
+            self._graph.close()
+            self._graph = None
 
 
 def hand_box(points: np.ndarray, margin: float = 0.2) -> tuple[int, int, int, int]:

@@ -207,6 +207,27 @@ def load_image(
     return Loaded(views, gray, points)
 
 
+def load_rgb(source: str | os.PathLike | bytes, name: str | None = None) -> np.ndarray:
+    """Decode an image file (or its bytes) to uint8 RGB (H, W, 3), EXIF orientation applied.
+
+    Raises:
+        ImageError: naming the file and what was wrong with it.
+    """
+    name = name or (str(source) if not isinstance(source, bytes) else "<upload>")
+    img = _open(source, name)
+    with contextlib.suppress(Exception):
+        img = ImageOps.exif_transpose(img)
+    return np.asarray(img.convert("RGB"))
+
+
+def frame_input(rgb: np.ndarray, preprocess: Preprocess, points: np.ndarray) -> Loaded:
+    """A video frame, uint8 RGB (H, W, 3), whose hand was searched already (`points` float (21, 3), NaN:
+    none found) -> the model's input, prepared exactly as `load_image` prepares a photo."""
+    gray = np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.uint8)
+    views = prepare(gray, preprocess.image_size, preprocess.crop, preprocess.view_masks, points)
+    return Loaded(views, gray, np.asarray(points, dtype=np.float32))
+
+
 def find_images(root: Path) -> list[Path]:
     """Image files under a folder, recursively, sorted."""
     return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from PIL import Image
@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 from signmnist import hands
 from signmnist.errors import ConfigError
 from signmnist.images import ImageError, load_image
+from signmnist.live import LiveSlots, serve_live
 from signmnist.runtime import Classifier, describe, load_classifier, stack_landmarks
 
 log = logging.getLogger(__name__)
@@ -176,8 +177,13 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _error(exc.status_code, str(exc.detail))
 
 
-def _add_routes(app: FastAPI, classifier: Classifier, batcher: Batcher, max_body: int) -> None:
+def _add_routes(app: FastAPI, classifier: Classifier, batcher: Batcher, max_body: int, max_live: int) -> None:
     page = resources.files("signmnist.web").joinpath("index.html").read_text()
+    slots = LiveSlots(max_live)
+
+    @app.websocket("/live")
+    async def live(websocket: WebSocket) -> None:
+        await serve_live(websocket, classifier, slots)
 
     @app.get("/health")
     async def health() -> dict:
@@ -187,6 +193,7 @@ def _add_routes(app: FastAPI, classifier: Classifier, batcher: Batcher, max_body
             "labels": list(classifier.preprocess.labels),
             "batches": batcher.batches,
             "requests": batcher.items,
+            "live_streams": slots.open,
         }
 
     @app.get("/", response_class=HTMLResponse)
@@ -211,7 +218,11 @@ def _add_routes(app: FastAPI, classifier: Classifier, batcher: Batcher, max_body
 
 
 def create_app(
-    ckpt: Path | None = None, max_body_mb: float = 10.0, max_batch: int = 64, max_wait_ms: float = 2.0
+    ckpt: Path | None = None,
+    max_body_mb: float = 10.0,
+    max_batch: int = 64,
+    max_wait_ms: float = 2.0,
+    max_live: int = 4,
 ) -> FastAPI:
     """Build the FastAPI app for a checkpoint or an .onnx model (the model loads before serving; None: the
     default model, `runtime.default_model`)."""
@@ -227,7 +238,7 @@ def create_app(
     app = FastAPI(title="signmnist", lifespan=lifespan)
     app.state.model = classifier.source
     _add_error_handlers(app)
-    _add_routes(app, classifier, batcher, int(max_body_mb * 1024 * 1024))
+    _add_routes(app, classifier, batcher, int(max_body_mb * 1024 * 1024), max_live)
     return app
 
 
@@ -238,6 +249,7 @@ def serve(
     max_body_mb: float = 10.0,
     max_batch: int = 64,
     hand_graphs: int | None = None,
+    max_live: int = 4,
 ) -> None:
     """Serve a model over HTTP: POST /predict, GET /health, and a web page at /.
 
@@ -249,6 +261,7 @@ def serve(
         max_body_mb: Largest accepted request body in MiB (larger: HTTP 413).
         max_batch: Most requests answered by one model call.
         hand_graphs: Most MediaPipe graphs searching photos for hands at once (default: one per core).
+        max_live: Most Live streams (WebSocket /live) at once; more are refused with a message.
     """
     import uvicorn
 
@@ -256,6 +269,9 @@ def serve(
         if hand_graphs < 1:
             raise ConfigError(f"--hand_graphs: expected a whole number >= 1, got {hand_graphs}")
         hands.set_pool_size(hand_graphs)
-    app = create_app(ckpt, max_body_mb=max_body_mb, max_batch=max_batch)
-    print(f"serving {app.state.model} on http://{host}:{port}/  (POST /predict, GET /health)", flush=True)
+    if max_live < 1:
+        raise ConfigError(f"--max_live: expected a whole number >= 1, got {max_live}")
+    app = create_app(ckpt, max_body_mb=max_body_mb, max_batch=max_batch, max_live=max_live)
+    print(f"serving {app.state.model} on http://{host}:{port}/  (POST /predict, GET /health, WebSocket /live)",
+          flush=True)  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

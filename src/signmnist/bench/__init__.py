@@ -17,8 +17,8 @@ from signmnist.fsutil import atomic_output
 if TYPE_CHECKING:
     from signmnist.bench.common import Table
 
-Section = Literal["data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold"]
-SECTIONS: tuple[str, ...] = ("data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold")
+Section = Literal["data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold", "live"]
+SECTIONS: tuple[str, ...] = ("data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold", "live")
 
 
 def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None) -> Iterator[Table]:
@@ -32,11 +32,16 @@ def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None
     work = Path(tempfile.mkdtemp(prefix="signmnist-bench-"))
     table, ckpt = bp.bench_photo_training(train, test, work / "fit", cold="photo-cold" in wanted)
     yield table
-    if "photo" in wanted:
+    if wanted & {"photo", "live"}:
         export(ckpt, work / "model.onnx", test_path=test)
+    if "photo" in wanted:
         folder, what = bp.photo_folder(photos, test, work)
         yield bp.bench_eval_photos(work / "model.onnx", folder, what, work)
         yield bp.bench_photo_serving(work / "model.onnx", folder, what, work)
+    if "live" in wanted:
+        from signmnist.bench.live import live_tables
+
+        yield from live_tables(work / "model.onnx", test, work)
 
 
 def _tables(
@@ -45,7 +50,7 @@ def _tables(
     """Yield each wanted section's table, in order (the model sections share one trained CNN)."""
     from signmnist.bench.common import datamodule
 
-    if wanted & {"photo", "photo-cold"}:
+    if wanted & {"photo", "photo-cold", "live"}:
         yield from _photo_tables(wanted, train, test, photos)
 
     if "data" in wanted:
@@ -92,7 +97,8 @@ def bench(
         naive_epochs: Epochs to time for the slow naive pipeline (scaled to the full run).
         repeats: Alternating runs of the MLP pipeline and its bare loop (medians are reported).
         sections: Run only these sections (default: all; 'inference' and 'serve' train the CNN first,
-            'photo' and 'photo-cold' the photo model; 'photo-cold' searches every row for landmarks first).
+            'photo', 'photo-cold' and 'live' the photo model; 'photo-cold' searches every row for landmarks
+            first; 'live' times `spell` and the Live WebSocket).
         photos: A folder of real photos ROOT/<source>/<LETTER>/* for the photo sections (default: synthetic
             photos made from official test rows).
     """

@@ -15,14 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
 from signmnist.bench.common import Table, ratio
 from signmnist.bench.loadtest import load_test, running_server
-from signmnist.datafile import load_csv
 from signmnist.eval_photos import find_photos
 from signmnist.facts import LETTERS
+from signmnist.synthetic import synthetic_photos
 
 
 def _run(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[subprocess.CompletedProcess, float]:
@@ -61,23 +58,6 @@ def bench_photo_training(train: Path, test: Path, work: Path, cold: bool) -> tup
 def _fresh(folder: Path) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    return folder
-
-
-def synthetic_photos(test: Path, folder: Path, n: int = 96, seed: int = 0) -> Path:
-    """Official test rows upscaled (150-260 px) onto random backdrops (224-400 px), as JPEGs in
-    folder/synthetic/<LETTER>/: a stand-in for real photos where none are at hand."""
-    split, rng = load_csv(test), np.random.default_rng(seed)
-    for i in rng.choice(len(split), n, replace=False):
-        side = int(rng.integers(224, 401))
-        hand = int(rng.integers(150, min(side, 260) + 1))
-        backdrop = rng.integers(0, 256, (2, 2, 3)).astype(np.uint8)
-        canvas = Image.fromarray(backdrop).resize((side, side), Image.Resampling.BICUBIC)
-        row = Image.fromarray(split.images[i]).resize((hand, hand), Image.Resampling.BICUBIC).convert("RGB")
-        canvas.paste(row, tuple(int(v) for v in rng.integers(0, side - hand + 1, 2)))
-        out = folder / "synthetic" / LETTERS[split.labels[i]]
-        out.mkdir(parents=True, exist_ok=True)
-        canvas.save(out / f"{i}.jpg", quality=90)
     return folder
 
 

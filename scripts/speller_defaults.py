@@ -1,0 +1,88 @@
+"""Choose the speller's defaults (threshold, hold, gap) on synthetic streams made from dataset rows.
+
+    python scripts/speller_defaults.py [MODEL]        # default: checkpoints/photo/model.onnx
+
+Each stream spells random words: every frame of a held letter is a different official test row of that
+letter passed through the photo-like augmentation (so predictions flicker as a webcam's do), the hand
+moves between letters for a few frames, leaves for a short break between double letters and for a
+longer gap between words, and now and then is missed in a frame. The character error rate (edit
+distance / length) of every setting on the grid is printed, best first. No photo is used.
+"""
+
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from signmnist import landmark_store
+from signmnist.augment import RobustAugment
+from signmnist.datafile import load_csv
+from signmnist.facts import LETTERS, MISSING_LABELS
+from signmnist.runtime import load_classifier
+from signmnist.speller import Speller
+
+FPS, WORDS, SEED = 15, 300, 0
+SIGNABLE = [c for i, c in enumerate(LETTERS) if i not in MISSING_LABELS]
+GRID = {"threshold": [0.3, 0.4, 0.5, 0.6, 0.7], "hold": [0.3, 0.45, 0.6, 0.8], "gap": [0.8, 1.0, 1.3]}
+
+
+def frame_probs(model: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities (N, 25) of photo-like test rows, their labels)."""
+    test = load_csv(Path(__file__).resolve().parents[1] / "data/sign_mnist_test.csv.gz")
+    torch.manual_seed(SEED)
+    with torch.no_grad():
+        x = RobustAugment(clean=0.0)(torch.from_numpy(test.images[:, None]).float() / 255)
+    images = (x * 255).round().to(torch.uint8).numpy()
+    return load_classifier(model).predict(images, landmark_store.for_split(test)), test.labels
+
+
+def stream(rng: np.random.Generator, probs: np.ndarray, labels: np.ndarray) -> tuple[list, str]:
+    """One synthetic stream: [(probs or None, hand), ...] at FPS, and the text it spells."""
+    words = ["".join(rng.choice(SIGNABLE, rng.integers(2, 7))) for _ in range(WORDS // 30)]
+    frames = [(None, False)] * int(FPS * rng.uniform(0.3, 1.0))
+    for w, word in enumerate(words):
+        for i, ch in enumerate(word):
+            if i and word[i - 1] == ch:
+                frames += [(None, False)] * int(FPS * rng.uniform(0.3, 0.6))  # the break of a double letter
+            rows = np.flatnonzero(labels == LETTERS.index(ch))
+            for _ in range(int(FPS * rng.uniform(0.8, 1.5))):
+                hand = rng.random() > 0.03  # now and then the hand is missed in a frame
+                frames.append((probs[rng.choice(rows)], hand))
+            frames += [(probs[rng.integers(len(probs))], True) for _ in range(rng.integers(2, 5))]  # moving on
+        if w < len(words) - 1:
+            frames += [(None, False)] * int(FPS * rng.uniform(1.3, 2.0))
+    return frames, " ".join(words)
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def main() -> None:
+    model = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("checkpoints/photo/model.onnx")
+    probs, labels = frame_probs(model)
+    rng = np.random.default_rng(SEED)
+    streams = [stream(rng, probs, labels) for _ in range(30)]
+    results = []
+    for threshold, hold, gap in itertools.product(*GRID.values()):
+        errors = chars = 0
+        for frames, truth in streams:
+            speller = Speller(LETTERS, threshold, hold, gap)
+            for k, (p, hand) in enumerate(frames):
+                speller.update(p, hand, k / FPS)
+            errors, chars = errors + edit_distance(speller.text.strip(), truth), chars + len(truth)
+        results.append((errors / chars, threshold, hold, gap))
+    print("| character error rate | threshold | hold s | gap s |\n|---|---|---|---|")
+    for cer, threshold, hold, gap in sorted(results)[:10]:
+        print(f"| {cer:.3f} | {threshold} | {hold} | {gap} |")
+
+
+if __name__ == "__main__":
+    main()

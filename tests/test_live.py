@@ -1,0 +1,140 @@
+"""The Live WebSocket through a real server process: frames become words, bad messages get an error and
+the connection stays usable, and a vanished client frees its stream."""
+
+import io
+import json
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from signmnist.bench.loadtest import running_server
+from spelling import FPS, frame, script
+
+websocket = pytest.importorskip("websocket", reason="websocket-client is not installed")
+pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
+
+
+def _jpeg(rgb: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def _connect(url: str):
+    return websocket.create_connection(url.replace("http://", "ws://") + "/live", timeout=60)
+
+
+def _health(url: str) -> dict:
+    with urllib.request.urlopen(url + "/health") as r:
+        return json.loads(r.read())
+
+
+@pytest.fixture(scope="module")
+def live_server(reader_model):
+    with running_server(reader_model, "--max_live=2") as url:
+        yield url
+
+
+@pytest.mark.slow
+def test_a_stream_of_frames_spells_the_word(live_server, spelling_rows):
+    frames = [_jpeg(f) for f in script("HI", spelling_rows)]
+    ws = _connect(live_server)
+    try:
+        answers, sent = [], 0.0
+        for data in frames:  # paced as the page paces: a frame at least 1/FPS s after the last one
+            time.sleep(max(0.0, sent + 1 / FPS - time.monotonic()))
+            sent = time.monotonic()
+            ws.send_binary(data)
+            answers.append(json.loads(ws.recv()))
+        ws.send('{"op": "backspace"}')
+        after_backspace = json.loads(ws.recv())["text"]
+    finally:
+        ws.close()
+    assert after_backspace == answers[-1]["text"][:-1]
+    trace = [(a["hand"], a["letter"], a["probability"], a["text"]) for a in answers]
+    assert answers[-1]["text"].strip() == "HI", trace
+    assert all("error" not in a for a in answers)
+    held = next(a for a in answers if a["hand"])
+    assert len(held["landmarks"]) == 21 and all(0 <= x <= 1 and 0 <= y <= 1 for x, y in held["landmarks"])
+    assert len(held["top"]) == 3 and held["letter"] == held["top"][0]["letter"]
+    assert any(a["added"] == "H" for a in answers) and any(0 < a["progress"] < 1 for a in answers)
+
+
+def test_bad_messages_get_an_error_and_the_connection_stays_usable(live_server):
+    ws = _connect(live_server)
+    try:
+        for message, needle in [
+            ("hello", "JSON command"),
+            ('{"op": "dance"}', "unknown op"),
+            ("[1, 2]", "JSON command"),
+        ]:
+            ws.send(message)
+            assert needle in json.loads(ws.recv())["error"]
+        ws.send_binary(b"\x89PNG not really")
+        assert "frame 1: not a recognised image" in json.loads(ws.recv())["error"]
+        ws.send_binary(b"\xff" * (2 * 1024 * 1024 + 1))
+        assert "over the" in json.loads(ws.recv())["error"]
+        ws.send_binary(_jpeg(frame(None)))  # still answering frames
+        answer = json.loads(ws.recv())
+        assert answer["hand"] is False and answer["landmarks"] is None and "letter" in answer
+        ws.send('{"op": "clear"}')
+        assert json.loads(ws.recv())["text"] == ""
+    finally:
+        ws.close()
+
+
+def test_streams_over_the_limit_are_refused_and_a_vanished_client_frees_its_stream(live_server):
+    first, second = _connect(live_server), _connect(live_server)
+    try:
+        for ws in (first, second):
+            ws.send('{"op": "state"}')
+            assert json.loads(ws.recv())["text"] == ""
+        third = _connect(live_server)
+        assert json.loads(third.recv())["error"].startswith("busy: this server takes 2 live streams")
+        opcode, data = third.recv_data(control_frame=True)  # then the server closes: "try again later"
+        assert opcode == websocket.ABNF.OPCODE_CLOSE and int.from_bytes(data[:2], "big") == 1013
+        third.close()
+        assert _health(live_server)["live_streams"] == 2
+    finally:
+        first.close()
+        second.sock.close()  # vanishes without a closing handshake
+    deadline = time.monotonic() + 10
+    while _health(live_server)["live_streams"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _health(live_server)["live_streams"] == 0
+    again = _connect(live_server)
+    again.send('{"op": "state"}')
+    assert json.loads(again.recv())["text"] == ""
+    again.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [(1200, 860), (390, 844)], ids=["desktop", "phone"])
+def test_the_live_page_spells_from_a_fake_webcam(live_server, spelling_rows, tmp_path, size):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from conftest import ROOT, chromium
+    from spelling import write_y4m
+
+    # Played in a loop from wherever it is when the page starts: two seconds without a hand end each round.
+    camera = write_y4m([frame(None)] * 2 * FPS + script("HI", spelling_rows), tmp_path / "camera.y4m")
+    browser = chromium("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                       f"--use-file-for-fake-video-capture={camera}")  # fmt: skip
+    try:
+        browser.set_window_size(*size)
+        browser.get(live_server + "/")
+        browser.find_element(By.ID, "tab-live").click()
+        browser.find_element(By.ID, "live-start").click()
+        WebDriverWait(browser, 90).until(lambda b: "HI" in b.find_element(By.ID, "transcript").text.split())
+        words = browser.find_element(By.ID, "transcript").text.split()
+        assert set(words) <= {"HI", "I"}, words  # whole words only (the first round may start inside it)
+        assert "frames/s" in browser.find_element(By.ID, "fps").text
+        artifacts = ROOT / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        browser.save_screenshot(str(artifacts / f"live-page-{size[0]}x{size[1]}.png"))
+    finally:
+        browser.quit()

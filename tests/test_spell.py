@@ -1,0 +1,63 @@
+"""`signmnist spell`: a video, or a folder of frames, of official test rows held letter by letter."""
+
+import json
+
+import pytest
+
+from conftest import run_cmd
+from spelling import WORDS, script, write_folder, write_video
+
+pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
+pytest.importorskip("cv2", reason="OpenCV (which MediaPipe brings) is not installed")
+
+
+@pytest.fixture(scope="module")
+def hello(reader_model, spelling_rows, tmp_path_factory):
+    frames = script(WORDS, spelling_rows)
+    out = tmp_path_factory.mktemp("hello")
+    return {"video": write_video(frames, out / "hello.mp4"), "folder": write_folder(frames, out / "frames")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", ["video", "folder"])
+def test_spell_transcribes_the_words(reader_model, hello, source, tmp_path):
+    proc = run_cmd("signmnist", "spell", f"--ckpt={reader_model}", str(hello[source]), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == WORDS
+
+
+@pytest.mark.slow
+def test_spell_json_gives_each_letter_with_its_time_and_probability(reader_model, hello, tmp_path):
+    proc = run_cmd("signmnist", "spell", f"--ckpt={reader_model}", "--json", str(hello["video"]), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert "".join(r["letter"] for r in rows).strip() == WORDS
+    times = [r["time"] for r in rows]
+    assert times == sorted(times) and 0.5 < times[0] < 2.0  # H is held from 0.5 s: committed after its hold
+    assert all(r["probability"] >= 0.5 for r in rows if r["letter"] != " ")
+    assert all(r["probability"] is None for r in rows if r["letter"] == " ")
+
+
+def _bad(kind, tmp_path):
+    if kind == "missing file":
+        return tmp_path / "nope.mp4", "not found"
+    if kind == "not a video":
+        (tmp_path / "notes.mp4").write_text("hello, I am text")
+        return tmp_path / "notes.mp4", "not a video"
+    if kind == "empty folder":
+        (tmp_path / "empty").mkdir()
+        return tmp_path / "empty", "folder holds no image files"
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames/00001.png").write_bytes(b"garbage")
+    return tmp_path / "frames", "not a recognised image"
+
+
+@pytest.mark.parametrize("kind", ["missing file", "not a video", "empty folder", "bad frame"])
+def test_bad_video_input_is_one_line_and_writes_nothing(kind, photo_model, tmp_path):
+    path, needle = _bad(kind, tmp_path)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    proc = run_cmd("signmnist", "spell", f"--ckpt={photo_model['onnx']}", str(path), cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stdout == ""
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith("signmnist: error:") and needle in line and path.name in line
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
