@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from signmnist.facts import LETTERS
-from signmnist.speller import GAP, HOLD, REARM, Speller
+from signmnist.speller import GAP, HOLD, REARM, THRESHOLD, Speller
 
 FPS = 15
 
@@ -59,11 +59,11 @@ def test_no_hand_for_the_gap_ends_the_word_with_one_space_never_two_never_leadin
 
 
 def test_a_low_prediction_with_a_hand_in_view_is_no_space():
-    assert _run(_hold("A", 1) + _hold("B", 3 * GAP, hand=True) + _hold("C", 1), p=0.2).text == ""
+    assert _run(_hold("A", 1) + _hold("B", 3 * GAP, hand=True) + _hold("C", 1), p=THRESHOLD / 2).text == ""
     frames = _hold("A", 1) + [("B", True)] * round(3 * GAP * FPS) + _hold("C", 1)
     speller = Speller(LETTERS)
     for i, (letter, hand) in enumerate(frames):
-        speller.update(_probs(letter, 0.9 if letter != "B" else 0.2), hand, i / FPS)
+        speller.update(_probs(letter, 0.9 if letter != "B" else THRESHOLD / 2), hand, i / FPS)
     assert speller.text == "AC"
 
 

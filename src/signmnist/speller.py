@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-THRESHOLD, HOLD, GAP, REARM = 0.5, 0.6, 1.0, 0.3
+THRESHOLD, HOLD, GAP, REARM = 0.2, 0.4, 1.0, 0.3  # chosen by scripts/speller_defaults.py
 
 
 @dataclass(frozen=True)
