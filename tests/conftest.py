@@ -146,9 +146,10 @@ def reader_model(tmp_path_factory) -> Path:
 def spelling_rows(reader_model) -> dict:
     """An official test row per letter of `spelling.WORDS` that the reader model reads right in a video frame."""
     from signmnist.runtime import load_classifier
-    from spelling import WORDS, rows_for
+    from signmnist.synthetic import spellable_rows
+    from spelling import WORDS
 
-    return rows_for(WORDS, load_classifier(reader_model))
+    return spellable_rows(WORDS, load_classifier(reader_model), ROOT / "data/sign_mnist_test.csv.gz")
 
 
 def chromium(*flags: str):

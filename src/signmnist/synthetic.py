@@ -9,10 +9,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from signmnist import landmark_store
 from signmnist.datafile import load_csv
 from signmnist.facts import LETTERS
+from signmnist.runtime import Classifier
 
 FPS = 15  # frames a second of the synthetic videos
+TEST_CSV = Path("data/sign_mnist_test.csv.gz")
 
 
 def synthetic_photos(test: Path, folder: Path, n: int = 96, seed: int = 0) -> Path:
@@ -57,6 +60,34 @@ def script(text: str, rows: dict[str, np.ndarray], hold: float = 1.0, gap: float
             frames += [frame(rows[ch])] * int(hold * FPS)
         previous = ch
     return frames + blank
+
+
+def spellable_rows(letters: str, classifier: Classifier, test: Path = TEST_CSV) -> dict[str, np.ndarray]:
+    """For each letter, an official test row in which MediaPipe finds the hand and that `classifier` reads
+    right with probability >= 0.9 in a video frame: for spelling a known word (tests, screenshots).
+
+    Raises:
+        AssertionError: no such row among the first 40 of a letter.
+    """
+    from signmnist.stream import StreamReader
+
+    test = load_csv(test)
+    found = ~np.isnan(landmark_store.for_split(test)).any(axis=(1, 2))
+    chosen = {}
+    for letter in sorted(set(letters) - {" "}):
+        for i in np.flatnonzero((test.labels == LETTERS.index(letter)) & found)[:40]:
+            reader = StreamReader(classifier)
+            try:
+                results = [reader.read(frame(test.images[i]), k / FPS) for k in range(4)]
+            finally:
+                reader.close()
+            last = results[-1]
+            hand, best = not np.isnan(last.landmarks).any(), int(last.probs.argmax())
+            if hand and LETTERS[best] == letter and last.probs[best] >= 0.9:
+                chosen[letter] = test.images[i]
+                break
+        assert letter in chosen, f"no usable test row for {letter}"
+    return chosen
 
 
 def write_video(frames: list[np.ndarray], path: Path) -> Path:

@@ -1,0 +1,58 @@
+"""The README's picture of the Live mode: the page spelling official test rows played as a fake webcam.
+
+    python scripts/live_screenshot.py [MODEL] [OUT]    # default: checkpoints/photo/model.onnx, docs/live.png
+
+Needs Debian's chromium and chromium-driver (what `make test` installs) and the dev extra (selenium).
+"""
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from signmnist.bench.loadtest import running_server
+from signmnist.runtime import load_classifier
+from signmnist.synthetic import FPS, frame, script, spellable_rows, write_y4m
+
+WORD = "HELLO"
+
+
+def browser(camera: Path) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                 f"--use-file-for-fake-video-capture={camera}"):  # fmt: skip
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+def main() -> None:
+    model = Path(sys.argv[1] if len(sys.argv) > 1 else "checkpoints/photo/model.onnx")
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/live.png")
+    frames = [frame(None)] * 2 * FPS + script(WORD, spellable_rows(WORD, load_classifier(model)), hold=1.5)
+    camera = write_y4m(frames, Path(tempfile.mkdtemp()) / "camera.y4m")
+    with running_server(model) as url:
+        page = browser(camera)
+        try:
+            page.set_window_size(1100, 700)
+            page.get(url + "/")
+            page.find_element(By.ID, "tab-live").click()
+            page.find_element(By.ID, "live-start").click()
+            WebDriverWait(page, 120).until(lambda p: "HELL" in p.find_element(By.ID, "transcript").text)
+            WebDriverWait(page, 30).until(lambda p: p.find_element(By.ID, "live-letter").text == "O")
+            time.sleep(0.5)  # the ring part-way round
+            page.save_screenshot(str(out))
+        finally:
+            page.quit()
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()
