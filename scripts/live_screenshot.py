@@ -1,4 +1,5 @@
-"""The README's picture of the Live mode: the page spelling official test rows played as a fake webcam.
+"""The README's picture of the Live mode: the page spelling official test rows played as a fake webcam
+(the first row of each letter with a hand found in it, as in scripts/spelling_video.py).
 
     python scripts/live_screenshot.py [MODEL] [OUT]    # default: checkpoints/photo/model.onnx, docs/live.png
 
@@ -17,8 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from signmnist.bench.loadtest import running_server
-from signmnist.runtime import load_classifier
-from signmnist.synthetic import FPS, frame, script, spellable_rows, write_y4m
+from signmnist.synthetic import FPS, found_rows, frame, script, write_y4m
 
 WORD = "HELLO"
 
@@ -36,7 +36,7 @@ def browser(camera: Path) -> webdriver.Chrome:
 def main() -> None:
     model = Path(sys.argv[1] if len(sys.argv) > 1 else "checkpoints/photo/model.onnx")
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/live.png")
-    frames = [frame(None)] * 2 * FPS + script(WORD, spellable_rows(WORD, load_classifier(model)), hold=1.5)
+    frames = [frame(None)] * 2 * FPS + script(WORD, found_rows(WORD), hold=1.5)
     camera = write_y4m(frames, Path(tempfile.mkdtemp()) / "camera.y4m")
     with running_server(model) as url:
         page = browser(camera)

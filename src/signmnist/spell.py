@@ -60,7 +60,8 @@ def spell(
         reader.close()
     if json:
         for r in added:
-            print(jsonlib.dumps({"letter": r.added, "time": round(r.t, 3), "probability": r.confidence}))
+            p = None if r.confidence is None else round(r.confidence, 4)  # None: a space
+            print(jsonlib.dumps({"letter": r.added, "time": round(r.t, 3), "probability": p}))
     else:
         print(reader.speller.text.strip())
     return 0

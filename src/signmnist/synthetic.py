@@ -62,6 +62,15 @@ def script(text: str, rows: dict[str, np.ndarray], hold: float = 1.0, gap: float
     return frames + blank
 
 
+def found_rows(letters: str, test: Path = TEST_CSV) -> dict[str, np.ndarray]:
+    """For each letter, the first official test row in which MediaPipe finds a hand (per the shipped
+    landmarks): rows that no model chose, for demonstrations."""
+    split = load_csv(test)
+    found = ~np.isnan(landmark_store.for_split(split)).any(axis=(1, 2))
+    first = {c: np.flatnonzero((split.labels == LETTERS.index(c)) & found)[0] for c in set(letters) - {" "}}
+    return {c: split.images[int(i)] for c, i in first.items()}
+
+
 def spellable_rows(letters: str, classifier: Classifier, test: Path = TEST_CSV) -> dict[str, np.ndarray]:
     """For each letter, an official test row in which MediaPipe finds the hand and that `classifier` reads
     right with probability >= 0.9 in a video frame: for spelling a known word (tests, screenshots).
