@@ -143,6 +143,12 @@ def reader_model(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def reader_photo_model(reader_model) -> Path:
+    """The reader model's checkpoint with the photo model's preprocessing and an untrained landmark network."""
+    return with_photo_preprocessing(reader_model.parent / "ckpt/best.ckpt", reader_model.parent / "photo.ckpt")
+
+
+@pytest.fixture(scope="session")
 def spelling_rows(reader_model) -> dict:
     """An official test row per letter of `spelling.WORDS` that the reader model reads right in a video frame."""
     from signmnist.runtime import load_classifier

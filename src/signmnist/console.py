@@ -32,6 +32,7 @@ class Command:
 
 # Typed functions exposed through jsonargparse, imported only when called.
 COMMANDS: dict[str, Command] = {
+    "adapt": Command("signmnist.adapt:adapt"),
     "classify": Command("signmnist.classify:classify", positional="paths", flags=("json",)),
     "eval-photos": Command("signmnist.eval_photos:eval_photos", positional="roots", flags=("json",)),
     "export": Command("signmnist.export:export"),
@@ -79,8 +80,8 @@ def build_parser(name: str) -> tuple[ArgumentParser, Callable[..., Any]]:
 def run_command(name: str, args: list[str]) -> Any:
     """Parse `args` for a tool command and call it."""
     parser, fn = build_parser(name)
-    cfg = parser.parse_args(_normalise_option_names(args))
-    kwargs = {k: v for k, v in cfg.as_dict().items() if k in inspect.signature(fn).parameters}
+    cfg = parser.instantiate(parser.parse_args(_normalise_option_names(args)))  # dataclass groups built
+    kwargs = {k: v for k, v in vars(cfg).items() if k in inspect.signature(fn).parameters}
     return fn(**kwargs)
 
 

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import io
 import logging
+import re
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from PIL import Image
 from starlette.exceptions import HTTPException
 
@@ -29,7 +30,8 @@ from signmnist import hands
 from signmnist.errors import ConfigError
 from signmnist.images import ImageError, load_image
 from signmnist.live import LiveSlots, serve_live
-from signmnist.runtime import Classifier, describe, load_classifier, stack_landmarks
+from signmnist.runtime import Classifier, default_model, describe, load_classifier, stack_landmarks
+from signmnist.teach import MAX_PHOTOS, Shelf, Teacher, TeachError
 
 log = logging.getLogger(__name__)
 IMAGE_TYPES = frozenset(
@@ -131,12 +133,18 @@ async def _read_body(request: Request, max_body: int) -> bytes | None:
     return b"".join(chunks)
 
 
-async def _multipart_image(request: Request, body: bytes) -> Upload | JSONResponse:
+async def _form(request: Request, body: bytes, max_files: int, max_fields: int) -> Any:
+    """The multipart form in `body`, a request body read already (to enforce the size limit while reading)."""
+
     async def replay() -> dict:
         return {"type": "http.request", "body": body, "more_body": False}
 
+    return await Request(request.scope, replay).form(max_files=max_files, max_fields=max_fields)
+
+
+async def _multipart_image(request: Request, body: bytes) -> Upload | JSONResponse:
     try:
-        form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
+        form = await _form(request, body, max_files=1, max_fields=10)
     except Exception as e:  # malformed multipart of any kind
         return _error(400, f"malformed multipart body ({str(e)[:120] or type(e).__name__})")
     uploads = [v for v in form.values() if hasattr(v, "read")]
@@ -177,13 +185,50 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _error(exc.status_code, str(exc.detail))
 
 
-def _add_routes(app: FastAPI, classifier: Classifier, batcher: Batcher, max_body: int, max_live: int) -> None:
+@dataclass
+class Served:
+    """What the app serves: the base model with its batcher, and the taught models."""
+
+    classifier: Classifier
+    batcher: Batcher
+    teacher: Teacher
+    max_body: int
+
+    def pick(self, name: str | None) -> Classifier:
+        """The base model (no name, or 'base') or a taught model by name.
+
+        Raises:
+            TeachError: no taught model has that name (404).
+        """
+        if not name or name == "base":
+            return self.classifier
+        taught = self.teacher.shelf.get(name)
+        if taught is None:
+            raise TeachError(f"model: no taught model named {name!r} (taught models are kept in memory, at most "
+                             f"{self.teacher.shelf.limit}; teach it again)", 404)  # fmt: skip
+        return taught.classifier
+
+    async def predict(self, classifier: Classifier, views: np.ndarray, points: np.ndarray | None) -> np.ndarray:
+        if classifier is self.classifier:
+            return await self.batcher.predict(views, points)
+        return (await asyncio.to_thread(classifier.predict, views[None], stack_landmarks([points])))[0]
+
+
+def _add_routes(app: FastAPI, served: Served, max_live: int) -> None:
     page = resources.files("signmnist.web").joinpath("index.html").read_text()
     slots = LiveSlots(max_live)
+    classifier, batcher = served.classifier, served.batcher
 
     @app.websocket("/live")
-    async def live(websocket: WebSocket) -> None:
-        await serve_live(websocket, classifier, slots)
+    async def live(websocket: WebSocket, model: str | None = None) -> None:
+        try:
+            chosen = served.pick(model)
+        except TeachError as e:
+            await websocket.accept()
+            await websocket.send_json({"error": str(e)})
+            await websocket.close(code=1008)
+            return
+        await serve_live(websocket, chosen, slots)
 
     @app.get("/health")
     async def health() -> dict:
@@ -201,20 +246,92 @@ def _add_routes(app: FastAPI, classifier: Classifier, batcher: Batcher, max_body
         return page
 
     @app.post("/predict")
-    async def predict(request: Request, top_k: int = 5, include_input: bool = False) -> Any:
+    async def predict(request: Request, top_k: int = 5, include_input: bool = False, model: str | None = None) -> Any:
         if not 1 <= top_k <= 25:
             return _error(400, f"top_k: expected 1..25, got {top_k}")
-        upload = await read_upload(request, max_body)
+        try:
+            chosen = served.pick(model)
+        except TeachError as e:
+            return _error(e.status, str(e))
+        upload = await read_upload(request, served.max_body)
         if isinstance(upload, JSONResponse):
             return upload
         try:
-            loaded = await asyncio.to_thread(load_image, upload.body, classifier.preprocess, upload.name)
+            loaded = await asyncio.to_thread(load_image, upload.body, chosen.preprocess, upload.name)
         except ImageError as e:
             return _error(400, str(e))
-        result = describe(await batcher.predict(loaded.views, loaded.landmarks), classifier.preprocess.labels, top_k)
+        probs = await served.predict(chosen, loaded.views, loaded.landmarks)
+        result = describe(probs, chosen.preprocess.labels, top_k)
         if include_input:
             result["input"] = _png_data_url(loaded.views)
         return result
+
+
+async def _teach_photos(request: Request, max_body: int) -> list[tuple[str, bytes]] | JSONResponse:
+    """The photos of a POST /teach: multipart file fields named by their letter -> (letter, bytes)."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "multipart/form-data":
+        return _error(415, "send the photos as multipart/form-data, each a file field named by its letter")
+    body = await _read_body(request, max_body)
+    if body is None:
+        return _error(413, f"body is over the {max_body:,}-byte limit")
+    try:
+        form = await _form(request, body, max_files=MAX_PHOTOS + 1, max_fields=MAX_PHOTOS + 1)
+        files = [(key, value) for key, value in form.multi_items() if hasattr(value, "read")]
+        return [(key.strip().upper(), await value.read()) for key, value in files]
+    except Exception as e:  # malformed multipart of any kind, or too many parts
+        return _error(400, f"malformed multipart body ({str(e)[:120] or type(e).__name__})")
+
+
+def _add_teach_routes(app: FastAPI, served: Served) -> None:
+    teacher, labels = served.teacher, served.classifier.preprocess.labels
+    sprite = resources.files("signmnist.web").joinpath("letters.png").read_bytes()
+
+    @app.get("/letters.png")
+    async def letters() -> Response:
+        return Response(sprite, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/models")
+    async def models() -> dict:
+        return {"base": str(served.classifier.source), "taught": teacher.shelf.listing(), "limit": teacher.shelf.limit,
+                "teach": teacher.unavailable is None, "unavailable": teacher.unavailable, "steps": teacher.steps,
+                "letters": [c for c in labels if c not in ("J", "Z")]}  # fmt: skip
+
+    @app.get("/models/{name}/checkpoint")
+    async def download(name: str) -> Any:
+        taught = teacher.shelf.get(name)
+        if taught is None:
+            return _error(404, f"model: no taught model named {name!r}")
+        filename = re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".ckpt"
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+        return Response(taught.checkpoint, media_type="application/octet-stream", headers=headers)
+
+    @app.post("/teach")
+    async def teach(request: Request, name: str = "") -> Any:
+        photos = await _teach_photos(request, 4 * served.max_body)
+        if isinstance(photos, JSONResponse):
+            return photos
+        try:
+            job = teacher.start(name, photos, labels)
+        except TeachError as e:
+            return _error(e.status, str(e))
+        return JSONResponse(job.to_dict(), status_code=202)
+
+    @app.get("/teach/{job_id}")
+    async def job(job_id: str) -> Any:
+        found = teacher.jobs.get(job_id)
+        return found.to_dict() if found is not None else _error(404, f"job: no job {job_id!r}")
+
+
+def teach_base(ckpt: Path | None, teach_from: Path | None) -> Path | None:
+    """The checkpoint that teaching adapts: `teach_from`, else the served model if it is a checkpoint, else
+    `best.ckpt` beside the served .onnx (where `make run` puts them), else None."""
+    if teach_from is not None:
+        return Path(teach_from)
+    source = Path(ckpt) if ckpt is not None else default_model()
+    if source.suffix.lower() != ".onnx":
+        return source
+    beside = source.with_name("best.ckpt")
+    return beside if beside.is_file() else None
 
 
 def create_app(
@@ -223,11 +340,15 @@ def create_app(
     max_batch: int = 64,
     max_wait_ms: float = 2.0,
     max_live: int = 4,
+    teach: TeachOptions | None = None,
 ) -> FastAPI:
     """Build the FastAPI app for a checkpoint or an .onnx model (the model loads before serving; None: the
     default model, `runtime.default_model`)."""
     classifier = load_classifier(ckpt)
     batcher = Batcher(classifier, max_batch, max_wait_ms)
+    teach = teach or TeachOptions()
+    shelf = Shelf(teach.max_taught)
+    teacher = Teacher(teach_base(ckpt, teach.teach_from), teach.train_path, teach.test_path, teach.steps, shelf)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -237,9 +358,31 @@ def create_app(
 
     app = FastAPI(title="signmnist", lifespan=lifespan)
     app.state.model = classifier.source
+    served = Served(classifier, batcher, teacher, int(max_body_mb * 1024 * 1024))
     _add_error_handlers(app)
-    _add_routes(app, classifier, batcher, int(max_body_mb * 1024 * 1024), max_live)
+    _add_routes(app, served, max_live)
+    _add_teach_routes(app, served)
     return app
+
+
+@dataclass(frozen=True)
+class TeachOptions:
+    """How the page's "Teach it your hand" adapts the model.
+
+    Args:
+        teach_from: The Lightning checkpoint to adapt (default: the served model if it is one, else
+            best.ckpt beside the served .onnx).
+        max_taught: Most taught models held at once (the least recently used is let go).
+        steps: Optimiser steps of each adaptation.
+        train_path: Dataset rows mixed into the adaptation.
+        test_path: Official test set, measured after each adaptation.
+    """
+
+    teach_from: Path | None = None
+    max_taught: int = 4
+    steps: int = 300
+    train_path: Path = Path("data/sign_mnist_train.csv.gz")
+    test_path: Path = Path("data/sign_mnist_test.csv.gz")
 
 
 def serve(
@@ -250,6 +393,7 @@ def serve(
     max_batch: int = 64,
     hand_graphs: int | None = None,
     max_live: int = 4,
+    teach: TeachOptions = TeachOptions(),
 ) -> None:
     """Serve a model over HTTP: POST /predict, GET /health, and a web page at /.
 
@@ -258,10 +402,11 @@ def serve(
             model that `make run` trains (checkpoints/photo/model.onnx, or $SIGNMNIST_MODEL).
         host: Interface to bind; the default answers this machine only.
         port: TCP port.
-        max_body_mb: Largest accepted request body in MiB (larger: HTTP 413).
+        max_body_mb: Largest accepted request body in MiB (larger: HTTP 413; teaching takes 4x).
         max_batch: Most requests answered by one model call.
         hand_graphs: Most MediaPipe graphs searching photos for hands at once (default: one per core).
         max_live: Most Live streams (WebSocket /live) at once; more are refused with a message.
+        teach: The page's "Teach it your hand" (POST /teach).
     """
     import uvicorn
 
@@ -269,9 +414,10 @@ def serve(
         if hand_graphs < 1:
             raise ConfigError(f"--hand_graphs: expected a whole number >= 1, got {hand_graphs}")
         hands.set_pool_size(hand_graphs)
-    if max_live < 1:
-        raise ConfigError(f"--max_live: expected a whole number >= 1, got {max_live}")
-    app = create_app(ckpt, max_body_mb=max_body_mb, max_batch=max_batch, max_live=max_live)
+    if max_live < 1 or teach.max_taught < 1 or teach.steps < 1:
+        raise ConfigError(f"--max_live, --teach.max_taught, --teach.steps: expected whole numbers >= 1, got "
+                          f"{max_live}, {teach.max_taught}, {teach.steps}")  # fmt: skip
+    app = create_app(ckpt, max_body_mb=max_body_mb, max_batch=max_batch, max_live=max_live, teach=teach)
     print(f"serving {app.state.model} on http://{host}:{port}/  (POST /predict, GET /health, WebSocket /live)",
           flush=True)  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

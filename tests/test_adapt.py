@@ -1,0 +1,130 @@
+"""`signmnist adapt`: a model taught one signer's photos, the checks before any work, and what it writes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_bad_input import _assert_clean_failure, _run, _snapshot
+
+from conftest import ROOT
+from signmnist.adapt import dataset_shots, letter_folders, read_photos
+from signmnist.adaptation import Recipe, Shots, accuracy, adapt_system, trainable
+from signmnist.checkpoint import load_system
+from signmnist.runtime import load_classifier
+
+TEST_CSV = ROOT / "data/sign_mnist_test.csv.gz"
+
+
+@pytest.fixture(scope="module")
+def rows() -> Shots:
+    """The bundled official test rows with their shipped landmarks (the anchor of these tests' adaptations)."""
+    return dataset_shots(TEST_CSV)
+
+
+def _letters_folder(hand_photos: list[Path], root: Path, letters: str | None = None) -> Path:
+    for p in hand_photos:
+        if letters is None or p.parent.name in letters:
+            (root / p.parent.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy(p, root / p.parent.name / p.name)
+    return root
+
+
+def test_adapting_learns_the_photos_and_leaves_the_base_model_alone(reader_photo_model, hand_photos, rows, tmp_path):
+    base = load_system(reader_photo_model)
+    before = {k: v.clone() for k, v in base.state_dict().items()}
+    photos = read_photos(letter_folders(_letters_folder(hand_photos, tmp_path / "p")), base.preprocess, 2).shots
+    adapted = adapt_system(base, photos, rows, Recipe(steps=60))
+    print(f"photos: {accuracy(base, photos):.3f} -> {accuracy(adapted, photos):.3f}")
+    assert accuracy(adapted, photos) > accuracy(base, photos)
+    assert accuracy(adapted, photos) >= 0.9
+    assert all((base.state_dict()[k] == v).all() for k, v in before.items()), "the base model must not change"
+    changed = {k for k, v in adapted.state_dict().items() if not (before[k] == v).all()}
+    allowed = {n for n, p in adapted.named_parameters() if any(p is q for q in trainable(adapted))}
+    assert changed and changed <= allowed, changed - allowed  # convolutions and BatchNorm statistics stay
+
+
+def test_mixing_dataset_rows_keeps_the_official_test_accuracy(reader_photo_model, hand_photos, rows, tmp_path):
+    base = load_system(reader_photo_model)
+    photos = read_photos(letter_folders(_letters_folder(hand_photos, tmp_path / "p")), base.preprocess, 2).shots
+    adapted = adapt_system(base, photos, rows, Recipe(steps=60))
+    print(f"test rows: {accuracy(base, rows):.4f} -> {accuracy(adapted, rows):.4f}")
+    assert accuracy(adapted, rows) >= accuracy(base, rows) - 0.02
+
+
+def test_adapt_writes_a_model_every_command_reads(photo_model, hand_photos, tmp_path, capfd, monkeypatch):
+    photos = _letters_folder(hand_photos, tmp_path / "photos")
+    out = tmp_path / "me" / "adapted.ckpt"
+    args = ["adapt", f"--ckpt={photo_model['ckpt']}", f"--photos={photos}", f"--out={out}", "--steps=20",
+            f"--train_path={TEST_CSV}", f"--test_path={TEST_CSV}"]  # fmt: skip
+    code, stdout, err = _run(args, tmp_path, capfd, monkeypatch)
+    assert code == 0, err
+    assert "official test set" in stdout and "the given photos" in stdout and f"written {out}" in stdout
+    reloaded = load_classifier(out)  # a checkpoint like any other: classify, serve, spell, export
+    assert reloaded.preprocess == load_system(photo_model["ckpt"]).preprocess
+    code, _, err = _run(["export", f"--ckpt={out}", f"--out={tmp_path / 'a.onnx'}", f"--test_path={TEST_CSV}"],
+                        tmp_path, capfd, monkeypatch)  # fmt: skip
+    assert code == 0 and (tmp_path / "a.onnx").is_file(), err
+
+
+def _bad_photos(kind: str, d: Path, hand_photos: list[Path]) -> tuple[Path, str]:
+    root = d / "photos"
+    if kind == "missing folder":
+        return root, "not found"
+    if kind in ("J", "Z", "hello"):
+        _letters_folder(hand_photos[:2], root)
+        (root / kind).mkdir()
+        return root, {"J": "signed with motion", "Z": "signed with motion"}.get(kind, "not a letter")
+    (root / "A").mkdir(parents=True)
+    if kind == "no images":
+        (root / "A" / "notes.txt").write_text("hello")
+        return root, "no image files"
+    (root / "A" / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    return root, "none of the 1 photos could be read"
+
+
+@pytest.mark.parametrize("kind", ["missing folder", "J", "Z", "hello", "no images", "unreadable"])
+def test_bad_photo_folders_stop_with_one_line(kind, photo_model, hand_photos, tmp_path, capfd, monkeypatch):
+    photos, needle = _bad_photos(kind, tmp_path, hand_photos)
+    before = _snapshot(tmp_path)
+    args = ["adapt", f"--ckpt={photo_model['ckpt']}", f"--photos={photos}", f"--out={tmp_path / 'a.ckpt'}"]
+    code, _, err = _run(args, tmp_path, capfd, monkeypatch)
+    _assert_clean_failure(code, err, needle, before, tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["folder", "suffix", "under a file", "onnx base"])
+def test_bad_outputs_and_bases_stop_before_any_work(kind, photo_model, hand_photos, tmp_path, capfd, monkeypatch):
+    photos = _letters_folder(hand_photos[:2], tmp_path / "photos")
+    out, ckpt, needle = tmp_path / "a.ckpt", photo_model["ckpt"], "cannot write"
+    if kind == "folder":
+        out.mkdir()
+        needle = "is a folder"
+    elif kind == "suffix":
+        out, needle = tmp_path / "a.onnx", "expected a .ckpt path"
+    elif kind == "under a file":
+        (tmp_path / "notes.txt").write_text("a file, not a folder")
+        out = tmp_path / "notes.txt" / "sub" / "a.ckpt"
+    else:
+        ckpt, needle = photo_model["onnx"], "needs the Lightning checkpoint"
+    before = _snapshot(tmp_path)
+    code, _, err = _run(["adapt", f"--ckpt={ckpt}", f"--photos={photos}", f"--out={out}"], tmp_path, capfd, monkeypatch)
+    _assert_clean_failure(code, err, needle, before, tmp_path)
+
+
+def test_letter_folders_accept_any_case_and_skip_empty_ones(tmp_path, hand_photos):
+    root = _letters_folder(hand_photos[:3], tmp_path / "p")
+    first = sorted(root.iterdir())[0]
+    first.rename(root / first.name.lower())
+    (root / "Y").mkdir(exist_ok=True)
+    found = letter_folders(root)
+    assert all(letter.isupper() and files for letter, files in found)
+    assert sum(len(f) for _, f in found) == 3
+
+
+def test_shots_sample_every_photo_when_there_are_few(rows):
+    rng = np.random.default_rng(0)
+    few = Shots(rows.views[:5], rows.points[:5], rows.labels[:5])
+    views, _, labels = few.sample(64, rng)
+    assert sorted(labels.tolist()) == sorted(rows.labels[:5].tolist()) and views.shape == (5, 1, 28, 28)

@@ -1,0 +1,166 @@
+"""The page's "Teach it your hand" through a real server process: jobs, taught models by name, bad requests,
+and the page in headless Chromium with a fake camera."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import chromium
+from signmnist.bench.loadtest import running_server
+from signmnist.images import load_image
+from signmnist.runtime import load_classifier
+from signmnist.teach import Shelf, Taught
+from spelling import FPS, frame, write_y4m
+
+pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
+
+
+def _multipart(fields: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"; filename="{f}"\r\n'
+             f"Content-Type: image/jpeg\r\n\r\n".encode() + data + b"\r\n" for n, f, data in fields]  # fmt: skip
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _call(url: str, body: bytes | None = None, ctype: str | None = None) -> tuple[int, dict | bytes]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": ctype} if ctype else {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            raw, status, kind = response.read(), response.status, response.headers.get("content-type", "")
+    except urllib.error.HTTPError as e:
+        raw, status, kind = e.read(), e.code, e.headers.get("content-type", "")
+    return status, json.loads(raw) if "json" in kind else raw
+
+
+def _teach(url: str, name: str, photos: list[Path]) -> tuple[int, dict]:
+    body, ctype = _multipart([(p.parent.name, p.name, p.read_bytes()) for p in photos])
+    return _call(f"{url}/teach?name={urllib.request.quote(name)}", body, ctype)
+
+
+def _wait(url: str, job: dict, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while job["state"] not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.3)
+        job = _call(f"{url}/teach/{job['job']}")[1]
+    return job
+
+
+@pytest.fixture(scope="module")
+def teach_server(reader_photo_model):
+    with running_server(reader_photo_model, "--teach.steps=30", "--teach.max_taught=2") as url:
+        yield url
+
+
+@pytest.mark.slow
+def test_a_taught_model_answers_by_name_as_its_downloaded_checkpoint_does(teach_server, hand_photos, tmp_path):
+    status, job = _teach(teach_server, "me", hand_photos)
+    assert status == 202, job
+    job = _wait(teach_server, job)
+    assert job["state"] == "done", job
+    result = job["result"]
+    assert result["photos"] == len(hand_photos) and result["photos_after"] >= result["photos_before"]
+    assert 0.5 < result["official_test"] <= 1.0
+    models = _call(teach_server + "/models")[1]
+    assert [t["name"] for t in models["taught"]] == ["me"] and models["teach"]
+    status, ckpt = _call(teach_server + "/models/me/checkpoint")
+    assert status == 200
+    (tmp_path / "me.ckpt").write_bytes(ckpt)
+    local = load_classifier(tmp_path / "me.ckpt")
+    photo = hand_photos[0]
+    body, ctype = _multipart([("file", photo.name, photo.read_bytes())])
+    answer = _call(f"{teach_server}/predict?top_k=25&model=me", body, ctype)[1]
+    loaded = load_image(photo, local.preprocess)
+    expected = local.predict(loaded.views[None], loaded.landmarks[None])[0]
+    served = {t["letter"]: t["probability"] for t in answer["top"]}
+    assert max(abs(served[c] - float(expected[i])) for i, c in enumerate(local.preprocess.labels)) < 1e-4
+
+
+@pytest.mark.slow
+def test_bad_teaching_requests_get_clear_errors_and_the_server_goes_on(teach_server, hand_photos):
+    photo = hand_photos[0]
+    cases = [
+        (_teach(teach_server, "../etc", [photo]), 400, "name"),
+        (_teach(teach_server, "base", [photo]), 400, "name"),
+        (_call(f"{teach_server}/teach?name=x", *_multipart([("Z", "z.jpg", photo.read_bytes())])), 400, "'Z'"),
+        (_call(f"{teach_server}/teach?name=x", *_multipart([])), 400, "no photos"),
+        (_call(f"{teach_server}/teach?name=x", b"{}", "application/json"), 415, "multipart"),
+        (_call(f"{teach_server}/teach/nosuchjob"), 404, "no job"),
+        (_call(f"{teach_server}/predict?model=nobody", *_multipart([("file", "a.jpg", photo.read_bytes())])), 404,
+         "no taught model"),
+    ]  # fmt: skip
+    for (status, body), want, needle in cases:
+        assert status == want and needle in body["error"], (status, body)
+    status, job = _call(f"{teach_server}/teach?name=broken", *_multipart([("A", "a.jpg", b"not an image")]))
+    assert status == 202
+    job = _wait(teach_server, job)
+    assert job["state"] == "failed" and "could be read" in job["message"]
+    assert _call(teach_server + "/health")[0] == 200
+
+
+def test_the_shelf_holds_at_most_its_limit_and_lets_the_least_recently_used_go():
+    shelf = Shelf(2)
+    for name in "abc":
+        gone = shelf.put(Taught(name, None, b"", {}))
+        if name == "b":
+            shelf.get("a")  # a was used since: b is now the least recently used
+    assert gone == "b" and [t["name"] for t in shelf.listing()] == ["a", "c"]
+    assert shelf.get("b") is None
+
+
+def test_teaching_is_unavailable_without_a_checkpoint_and_says_how_to_get_one(photo_model, hand_photos):
+    with running_server(photo_model["onnx"]) as url:  # an .onnx with no best.ckpt beside it
+        models = _call(url + "/models")[1]
+        assert not models["teach"] and "--teach_from" in models["unavailable"]
+        status, body = _teach(url, "me", hand_photos[:1])
+        assert status == 503 and "--teach_from" in body["error"]
+
+
+@pytest.mark.slow
+def test_the_page_teaches_from_a_fake_webcam_and_switches_to_the_taught_model(teach_server, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from signmnist.synthetic import found_rows
+
+    camera = write_y4m([frame(found_rows("B")["B"])] * FPS * 4, tmp_path / "camera.y4m")
+    page = chromium(
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera}",
+    )
+    try:
+        page.get(teach_server + "/")
+        page.find_element(By.ID, "tab-teach").click()
+        name = page.find_element(By.ID, "teach-name")
+        name.clear()
+        name.send_keys("my right hand")
+        page.find_element(By.ID, "teach-start").click()
+        for done in (1, 2):  # A and B
+            WebDriverWait(page, 30).until(lambda p: p.find_element(By.ID, "teach-capture").is_enabled())
+            page.find_element(By.ID, "teach-capture").click()
+            WebDriverWait(page, 30).until(lambda p, n=done: len(p.find_elements(By.CSS_SELECTOR, ".got")) == n)
+        WebDriverWait(page, 30).until(lambda p: p.find_element(By.ID, "teach-go").is_enabled())
+        page.find_element(By.ID, "teach-go").click()
+        WebDriverWait(page, 240).until(lambda p: "Taught" in p.find_element(By.ID, "teach-state").text
+                                       or "failed" in p.find_element(By.ID, "teach-state").text)  # fmt: skip
+        assert "Taught" in page.find_element(By.ID, "teach-state").text, page.find_element(By.ID, "teach-state").text
+        assert page.find_element(By.ID, "model").get_attribute("value") == "my right hand"
+        _keep_screenshot(page, "teach")
+    finally:
+        page.quit()
+    taught = _call(teach_server + "/models")[1]["taught"]
+    assert any(t["name"] == "my right hand" and t["letters"] == "AB" and t["photos"] == 10 for t in taught), taught
+
+
+def _keep_screenshot(page, name: str) -> None:
+    from test_serve import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.save_screenshot(str(ARTIFACTS / f"{name}.png"))
