@@ -60,7 +60,7 @@ def main() -> None:
     ap.add_argument("--photos", default="../shared/photos")
     ap.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5])
     ap.add_argument("--draws", type=int, default=3)
-    ap.add_argument("--parts", default="both", choices=["both", "landmarks", "head"])
+    ap.add_argument("--parts", default=Recipe.parts, choices=["deep", "both", "landmarks", "head"])
     ap.add_argument("--steps", type=int, default=Recipe.steps)
     ap.add_argument("--lr", type=float, default=Recipe.lr)
     args = ap.parse_args()

@@ -263,6 +263,10 @@ def test_eval_photos_reports_overall_per_source_and_per_letter(trained, tmp_path
     correct = sum(Path(r["path"]).parent.name == r["letter"] for r in direct)
     assert report["overall"]["correct"] == correct
     assert Image.open(out / "confusion_matrix.png").size[0] > 300
+    wrong = 48 - correct
+    assert (out / "mistakes.png").is_file() == (wrong > 0)
+    if wrong:  # one 128-pixel tile per mistake, eight to a row
+        assert Image.open(out / "mistakes.png").size == (128 * min(8, wrong), 144 * -(-wrong // 8))
 
 
 def test_eval_photos_with_unreadable_photos_lists_each_and_sums_up(trained, tmp_path):

@@ -185,8 +185,9 @@ def _train(base: SignMNISTSystem, read: PhotoSet, rows: Shots, steps: int, seed:
     for error in read.unreadable:
         print(f"skipped: {error}", file=sys.stderr)
     if read.no_hand:
-        shown = ", ".join(Path(n).name for n in read.no_hand[:5]) + (", ..." if len(read.no_hand) > 5 else "")
-        print(f"no hand found in {len(read.no_hand)} of {len(read.names)} photos (image network only): {shown}")
+        shown = ", ".join(f"{Path(n).parent.name}/{Path(n).name}" for n in read.no_hand)
+        print(f"no hand found in {len(read.no_hand)} of {len(read.names)} photos (the image network still learns "
+              f"from them): {shown}")  # fmt: skip
     letters = sorted({LETTERS[i] for i in read.shots.labels})
     print(f"adapting to {len(read.names)} photos of {len(letters)} letters ({''.join(letters)})")
     with Progress("adapting", steps, "step") as bar:

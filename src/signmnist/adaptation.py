@@ -2,11 +2,11 @@
 dataset rows keep it from forgetting the dataset.
 
 What is trained, and why (measured with `scripts/adapt_eval.py`, docs/real-photos.md): the landmark network
-in full (it is small and carries most of the photo accuracy) and the image network's last layer (its
-convolutions and BatchNorm statistics stay as they are: a few dozen photos are too few to retrain them).
-Each step mixes a batch of the signer's photos with a batch of dataset rows, both augmented as training
-augments them, so that the official test accuracy holds and letters without photos keep their behaviour.
-"""
+in full (it is small and carries most of the photo accuracy) and the image network's last convolution
+block and linear layer; the earlier blocks and every BatchNorm's statistics stay as they are (a few dozen
+photos are too few to re-estimate them: the image network runs in eval mode throughout). Each step mixes
+a batch of the signer's photos with a batch of dataset rows, both augmented as training augments them, so
+that the official test accuracy holds and letters without photos keep their behaviour."""
 
 from __future__ import annotations
 
@@ -56,8 +56,8 @@ class Recipe:
         photos_per_step: Photos per step (all of them when there are fewer).
         rows_per_step: Dataset rows mixed into each step.
         seed: Seed of the sampling, augmentation and dropout.
-        parts: What learns: 'both' (the landmark network and the image network's last layer), 'landmarks'
-            or 'head'.
+        parts: What learns: 'deep' (the landmark network, and the image network's last convolution block and
+            linear layer), 'both' (the landmark network and the last linear layer), 'landmarks' or 'head'.
     """
 
     steps: int = 300
@@ -65,14 +65,16 @@ class Recipe:
     photos_per_step: int = 64
     rows_per_step: int = 128
     seed: int = 0
-    parts: Literal["both", "landmarks", "head"] = "both"
+    parts: Literal["deep", "both", "landmarks", "head"] = "deep"
 
 
-def trainable(system: SignMNISTSystem, parts: str = "both") -> list[torch.nn.Parameter]:
-    """The parameters an adaptation changes: the landmark network's and/or the image network's last layer's."""
+def trainable(system: SignMNISTSystem, parts: str = "deep") -> list[torch.nn.Parameter]:
+    """The parameters an adaptation changes (see `Recipe.parts`)."""
     head = [m for m in system.net.modules() if isinstance(m, torch.nn.Linear)][-1]
-    params = list(head.parameters()) if parts in ("both", "head") or system.landmark_net is None else []
-    if system.landmark_net is not None and parts in ("both", "landmarks"):
+    params = list(head.parameters()) if parts in ("both", "head", "deep") or system.landmark_net is None else []
+    if parts == "deep" and hasattr(system.net, "features"):  # the CNN's last convolution block as well
+        params += [p for n, p in system.net.features[-1].named_parameters()]
+    if system.landmark_net is not None and parts in ("both", "landmarks", "deep"):
         params += list(system.landmark_net.parameters())
     return params
 

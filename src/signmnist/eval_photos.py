@@ -14,9 +14,9 @@ import numpy as np
 
 from signmnist.errors import SignMnistError
 from signmnist.fsutil import atomic_output
-from signmnist.images import find_images
+from signmnist.images import find_images, load_rgb
 from signmnist.inputs import Item, image_items, predict_items
-from signmnist.plots import plot_confusion
+from signmnist.plots import mistake_grid, plot_confusion
 from signmnist.runtime import load_classifier
 
 
@@ -66,7 +66,8 @@ def eval_photos(
         roots: Photo folders.
         ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx); default: the photo model that
             `make run` trains (checkpoints/photo/model.onnx, or $SIGNMNIST_MODEL).
-        out: Folder for confusion_matrix.png and photo_eval.json.
+        out: Folder for confusion_matrix.png, mistakes.png (the misread photos with their landmarks) and
+            photo_eval.json.
         json: Print the results as one JSON object instead of tables.
         workers: Threads decoding photos and searching them for hands (default: one per core).
     """
@@ -85,6 +86,7 @@ def eval_photos(
     model = classifier.source
     report, counts = _photo_report(str(model), labels, [(p, it) for p, it in done if not it.error], failed)
     _write(report, counts, labels, out, f"{model.name} on photos")
+    _write_mistakes([(p, it) for p, it in done if not it.error and it.result["letter"] != p.letter], out)
     print(jsonlib.dumps(report) if json else _photo_tables(report))
     if failed:
         print(f"{len(failed)} of {len(done)} photos could not be read (listed above)", file=sys.stderr)
@@ -115,6 +117,18 @@ def _write(report: dict, counts: np.ndarray, labels: tuple[str, ...], out: Path,
     plot_confusion(counts, labels, out / "confusion_matrix.png", f"{title}: {o['correct'] / o['n']:.1%} of {o['n']}")
     with atomic_output(out / "photo_eval.json", durable=False) as tmp:
         tmp.write_text(jsonlib.dumps(report, indent=2))
+
+
+def _write_mistakes(wrong: list[tuple[Photo, Item]], out: Path, most: int = 64) -> None:
+    """mistakes.png: the misread photos (at most `most`, spread over the letters), each with the hand
+    landmarks the model read drawn over it, so that a reader sees why."""
+    if not wrong:
+        (out / "mistakes.png").unlink(missing_ok=True)  # not a stale picture from an earlier run
+        return
+    wrong = sorted(wrong, key=lambda pair: (pair[0].letter, str(pair[0].path)))
+    picked = [wrong[i] for i in np.linspace(0, len(wrong) - 1, min(most, len(wrong))).round().astype(int)]
+    tiles = [(load_rgb(p.path), it.landmarks, f"{p.letter} read as {it.result['letter']}") for p, it in picked]
+    mistake_grid(tiles, out / "mistakes.png")
 
 
 def _photo_tables(report: dict) -> str:

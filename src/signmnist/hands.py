@@ -117,7 +117,7 @@ def available() -> bool:
 
 
 # MediaPipe's HAND_CONNECTIONS (landmark pairs along the palm edges and fingers) and the palm outline.
-_BONES = [(0, 1), (0, 5), (9, 13), (13, 17), (5, 9), (0, 17), (1, 2), (2, 3), (3, 4), (5, 6), (6, 7), (7, 8),
+BONES = [(0, 1), (0, 5), (9, 13), (13, 17), (5, 9), (0, 17), (1, 2), (2, 3), (3, 4), (5, 6), (6, 7), (7, 8),
           (9, 10), (10, 11), (11, 12), (13, 14), (14, 15), (15, 16), (17, 18), (18, 19), (19, 20)]  # fmt: skip
 _PALM = (0, 1, 5, 9, 13, 17)
 
@@ -215,7 +215,7 @@ def hand_mask(points: np.ndarray, shape: tuple[int, int], finger_width: float = 
     mask = Image.new("L", (w, h), 0)
     draw = ImageDraw.Draw(mask)
     draw.polygon([tuple(points[i]) for i in _PALM], fill=255)
-    for a, b in _BONES:
+    for a, b in BONES:
         draw.line([tuple(points[a]), tuple(points[b])], fill=255, width=width)
     for x, y in points:  # round joints and fingertips
         draw.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=255)

@@ -91,3 +91,36 @@ def plot_grid(images: np.ndarray, captions: Sequence[str], path: Path, cols: int
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     _save(fig, path)
+
+
+def mistake_grid(mistakes: Sequence[tuple[np.ndarray, np.ndarray, str]], path: Path, tile: int = 128) -> None:
+    """Photos the model got wrong, with the hand landmarks it read drawn over them and a caption each.
+
+    Args:
+        mistakes: (uint8 RGB (H, W, 3), landmarks float (21, 3) in the photo's pixels (NaN: no hand found),
+            caption such as "T read as S (0.62)") per photo.
+        path: PNG to write.
+        tile: Side of each photo's square tile in pixels.
+    """
+    from PIL import Image, ImageDraw
+
+    from signmnist.hands import BONES
+
+    cols = min(8, max(1, len(mistakes)))
+    rows = (len(mistakes) + cols - 1) // cols
+    sheet = Image.new("RGB", (cols * tile, rows * (tile + 16)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for k, (rgb, points, caption) in enumerate(mistakes):
+        h, w = rgb.shape[:2]
+        scale = tile / max(h, w)  # the whole photo, letterboxed into the tile
+        x0, y0 = (k % cols) * tile + (tile - w * scale) / 2, (k // cols) * (tile + 16) + (tile - h * scale) / 2
+        sheet.paste(
+            Image.fromarray(rgb).resize((max(1, round(w * scale)), max(1, round(h * scale)))), (round(x0), round(y0))
+        )
+        if not np.isnan(points).any():
+            xy = [(x0 + x * scale, y0 + y * scale) for x, y, _ in points]
+            for a, b in BONES:
+                draw.line([xy[a], xy[b]], fill=(60, 220, 120), width=2)
+        draw.text(((k % cols) * tile + 3, (k // cols) * (tile + 16) + tile + 2), caption, fill="black")
+    with atomic_output(path, durable=False) as tmp:
+        sheet.save(tmp, format="PNG")
