@@ -30,7 +30,8 @@ def dataset_rows(system, photo_like: bool) -> tuple[torch.Tensor, ...]:
         if photo_like:  # the fit's own rows: the robust augmentation with one fixed seed per batch
             torch.manual_seed(i // 1024)
             x = (system._photo_like(system.preprocess.scale(x)) * 255).round().to(torch.uint8)
-        probs.append(system._graph(calibrated=False)(x.expand(-1, system.preprocess.views, -1, -1), points[i : i + 1024]))
+        views = x.expand(-1, system.preprocess.views, -1, -1)  # a row stands for each view
+        probs.append(system._graph(calibrated=False)(views, points[i : i + 1024]))
     return torch.cat(probs), labels
 
 
@@ -45,7 +46,8 @@ def test_rows(system) -> tuple[torch.Tensor, ...]:
 @torch.inference_mode()
 def photos(system, root: Path) -> tuple[torch.Tensor, ...] | None:
     found = find_photos(root, system.preprocess.labels) if root.is_dir() else []
-    items = [(p, it) for p, it in zip(found, image_items([p.path for p in found], system.preprocess)) if not it.error]
+    decoded = image_items([p.path for p in found], system.preprocess)
+    items = [(p, it) for p, it in zip(found, decoded, strict=True) if not it.error]
     if not items:
         return None
     views = torch.from_numpy(stack_views([it.image for _, it in items], system.preprocess.views))
@@ -62,9 +64,12 @@ def main() -> None:
     print(f"{ckpt}: temperature {t:.3f} (fitted on the photo-like validation rows)\n")
     print("| rows | n | accuracy | ECE as trained | ECE with the temperature | mean top-1 probability, with it |")
     print("|---|---|---|---|---|---|")
-    sets = {"validation split (near-duplicates of train rows)": dataset_rows(system, False),
-            "validation split, photo-like (the fit's rows)": dataset_rows(system, True),
-            "official test set": test_rows(system), f"photos ({root}; measured only)": photos(system, root)}  # fmt: skip
+    sets = {
+        "validation split (near-duplicates of train rows)": dataset_rows(system, False),
+        "validation split, photo-like (the fit's rows)": dataset_rows(system, True),
+        "official test set": test_rows(system),
+        f"photos ({root}; measured only)": photos(system, root),
+    }
     for name, got in sets.items():
         if got is None:
             continue

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from conftest import tiny_args
+from signmnist.calibration import temper
 from signmnist.checkpoint import load_checkpoint, load_system
 from signmnist.cli import cli_main
 from signmnist.export import export
@@ -51,9 +52,11 @@ def test_a_fit_stores_the_fitted_weight_and_every_runtime_uses_it(trained, tmp_p
     ckpt = tmp_path / "ckpt/best.ckpt"
     stored = float(load_checkpoint(ckpt)["state_dict"]["landmark_weight"])
     assert stored in [float(w) for w in GRID] and float(load_system(ckpt).landmark_weight) == stored
-    # Force a weight the network would never pick by chance, and check ONNX and torch fuse with it.
+    assert "val/temperature" in cli.trainer.callback_metrics and "val/photo_like_ece" in cli.trainer.callback_metrics
+    # Force a weight and a temperature the fit would never pick by chance; ONNX and torch must use both.
     state = load_checkpoint(ckpt)
     state["state_dict"]["landmark_weight"] = torch.tensor(0.85)
+    state["state_dict"]["temperature"] = torch.tensor(2.5)
     torch.save(state, tmp_path / "w.ckpt")
     assert export(tmp_path / "w.ckpt", tmp_path / "w.onnx", test_path=test).ok
     system = load_system(tmp_path / "w.ckpt")
@@ -62,15 +65,17 @@ def test_a_fit_stores_the_fitted_weight_and_every_runtime_uses_it(trained, tmp_p
     with torch.inference_mode():
         graph = system.inference_graph()
         hand, _ = graph.hand_probs(torch.from_numpy(points))  # every row has a hand
-        expected = (0.15 * graph.image_probs(torch.from_numpy(images)) + 0.85 * hand).numpy()
+        expected = temper(0.15 * graph.image_probs(torch.from_numpy(images)) + 0.85 * hand, 2.5).numpy()
     np.testing.assert_allclose(load_classifier(tmp_path / "w.onnx").predict(images, points), expected, atol=1e-5)
 
 
 def test_a_checkpoint_from_before_the_weight_loads_with_the_plain_mean(trained, tmp_path):
     state = load_checkpoint(trained["ckpt"])
     state["state_dict"].pop("landmark_weight", None)
+    state["state_dict"].pop("temperature", None)
     torch.save(state, tmp_path / "old.ckpt")
-    assert float(load_system(tmp_path / "old.ckpt").landmark_weight) == 0.5
+    old = load_system(tmp_path / "old.ckpt")
+    assert float(old.landmark_weight) == 0.5 and float(old.temperature) == 1.0
 
 
 def test_collecting_photo_like_rows_leaves_training_randomness_alone():

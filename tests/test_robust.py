@@ -10,6 +10,7 @@ from PIL import Image
 
 from conftest import ROOT, tiny_args
 from signmnist.augment import RobustAugment
+from signmnist.calibration import temper
 from signmnist.cli import cli_main
 from signmnist.datafile import load_csv
 from signmnist.errors import ConfigError
@@ -165,10 +166,12 @@ def test_photo_config_trains_exports_and_mirrors_as_it_says(trained, tmp_path):
     for image_flip in ("mean", "surer"):  # either way the same pair of views, so the same answer
         both = TorchClassifier(image_flip, graph=_with_image_flip(cli.model, image_flip), preprocess=pre)
         np.testing.assert_allclose(both.predict(images), both.predict(mirrored), atol=1e-5)
-    # Two views in: the mean of each view's probabilities out, in every runtime.
+    # Two views in: the mean of each view's probabilities out (before the temperature), in every runtime.
     other = np.random.default_rng(1).integers(0, 256, (6, 1, 28, 28), dtype=np.uint8)
     both = np.concatenate([images, other], axis=1)  # (6, 2, 28, 28)
-    mean = (clf.predict(images) + clf.predict(other)) / 2
+    t = float(cli.model.temperature)
+    raw = [temper(torch.from_numpy(clf.predict(v)), 1 / t) for v in (images, other)]  # undo the temperature
+    mean = temper((raw[0] + raw[1]) / 2, t).numpy()
     np.testing.assert_allclose(clf.predict(both), mean, atol=1e-5)
     np.testing.assert_allclose(load_classifier(tmp_path / "ckpt/best.ckpt").predict(both), mean, atol=1e-5)
     with torch.inference_mode():

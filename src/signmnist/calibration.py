@@ -9,9 +9,11 @@ clean rows, resemble what a camera sends. No photo is used.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
-GRID = torch.logspace(-0.6, 0.6, 49)  # candidate temperatures, 0.25 to 4, evenly spaced in log
+GRID = torch.logspace(math.log10(0.25), math.log10(4.0), 49)  # candidate temperatures, evenly spaced in log
 
 
 def temper(probs: torch.Tensor, temperature: float | torch.Tensor) -> torch.Tensor:

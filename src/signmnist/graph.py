@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from signmnist.calibration import temper
 from signmnist.features import normalize_landmarks
 from signmnist.fusion import fuse
 from signmnist.preprocess import Preprocess
@@ -25,13 +26,15 @@ def hand_found(points: torch.Tensor) -> torch.Tensor:
 class InferenceGraph(nn.Module):
     """uint8 (B, V, H, W), V views of each image [and float32 landmarks (B, 21, 3), NaN where no hand
     was found] -> probabilities (B, 25): the mean over the views (and their mirror images with
-    `flip_tta`), then, where a hand was found, fused with the landmark network's (`fusion.fuse`).
+    `flip_tta`), then, where a hand was found, fused with the landmark network's (`fusion.fuse`), then
+    tempered (`calibration.temper`: the argmax stays, the confidence means what it says).
 
     Args:
         net: Image network, standardised (N, 1, H, W) -> logits (N, 25).
         preprocess: The model's preprocessing (scaling, standardisation, mirror TTA, landmarks).
         landmark_net: Landmark network, normalised (N, 21, 3) -> logits (N, 25), or None.
         landmark_weight: The landmark network's share of the fused probabilities (0.5: the plain mean).
+        temperature: Divides the output's log-probabilities (1.0: as they are).
     """
 
     def __init__(
@@ -40,10 +43,11 @@ class InferenceGraph(nn.Module):
         preprocess: Preprocess,
         landmark_net: nn.Module | None = None,
         landmark_weight: float = 0.5,
+        temperature: float = 1.0,
     ) -> None:
         super().__init__()
         self.net, self.preprocess, self.landmark_net = net, preprocess, landmark_net
-        self.landmark_weight = landmark_weight
+        self.landmark_weight, self.temperature = landmark_weight, temperature
 
     def image_probs(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 (B, V, H, W) -> the image network's probabilities (B, 25), averaged over views and mirrors."""
@@ -72,10 +76,10 @@ class InferenceGraph(nn.Module):
 
     def forward(self, images: torch.Tensor, points: torch.Tensor | None = None) -> torch.Tensor:
         probs = self.image_probs(images)
-        if self.landmark_net is None or points is None or not self.preprocess.landmarks:
-            return probs
-        hand, found = self.hand_probs(points)
-        return fuse(probs, hand, found, self.landmark_weight)
+        if self.landmark_net is not None and points is not None and self.preprocess.landmarks:
+            hand, found = self.hand_probs(points)
+            probs = fuse(probs, hand, found, self.landmark_weight)
+        return probs if self.temperature == 1.0 else temper(probs, self.temperature)
 
 
 class Ensemble(nn.Module):

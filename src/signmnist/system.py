@@ -12,9 +12,10 @@ from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
 from signmnist.augment import AUGMENTERS, RobustAugment, augment_landmarks
+from signmnist.calibration import best_temperature, calibration_error, temper
 from signmnist.errors import ConfigError
 from signmnist.facts import NUM_CLASSES, NUM_POINTS
-from signmnist.fusion import FusionFit, best_weight
+from signmnist.fusion import FusionFit, best_weight, fuse
 from signmnist.graph import InferenceGraph, hand_found, normalize_landmarks
 from signmnist.models import LandmarkMLP, build_model
 from signmnist.preprocess import Preprocess
@@ -74,6 +75,8 @@ class SignMNISTSystem(L.LightningModule):
         self.landmark_net = LandmarkMLP(features=landmark_features) if self.preprocess.landmarks else None
         # The landmark network's share of the fused prediction, fitted at each validation of a fit (fusion.py).
         self.register_buffer("landmark_weight", torch.tensor(0.5))
+        # The deployed output's temperature, fitted with the weight on the same rows (calibration.py).
+        self.register_buffer("temperature", torch.tensor(1.0))
         self._fusion = FusionFit()
         mode = {True: "basic", False: "none"}.get(augment, augment) if isinstance(augment, bool) else augment
         if mode not in AUGMENTERS:
@@ -105,8 +108,9 @@ class SignMNISTSystem(L.LightningModule):
         """What is deployed: uint8 views (B, V, 28, 28) [+ landmarks (B, 21, 3)] -> probabilities (B, 25)."""
         return self._graph()(images, points)
 
-    def _graph(self) -> InferenceGraph:
-        return InferenceGraph(self.net, self.preprocess, self.landmark_net, float(self.landmark_weight))
+    def _graph(self, calibrated: bool = True) -> InferenceGraph:
+        temperature = float(self.temperature) if calibrated else 1.0
+        return InferenceGraph(self.net, self.preprocess, self.landmark_net, float(self.landmark_weight), temperature)
 
     def _metrics(self, stage: Stage) -> tuple[MulticlassAccuracy, MeanMetric]:
         return {
@@ -120,7 +124,9 @@ class SignMNISTSystem(L.LightningModule):
         images, labels = batch[0], batch[-1]  # (B, 1, 28, 28) uint8, (B,) int64
         points = batch[1] if len(batch) == 3 else None  # (B, 21, 3) float32 hand landmarks, NaN: none found
         if stage != "train":
-            probs = self(images, points)  # (B, 25): exactly what is deployed, mirror TTA and landmarks included
+            # (B, 25): what is deployed, mirror TTA and landmarks included, before the temperature (which
+            # cannot change the accuracy; left out so that it cannot change which checkpoint val/loss picks)
+            probs = self._graph(calibrated=False)(images, points)
             logits = probs.clamp_min(1e-12).log()
             loss = F.cross_entropy(logits, labels)  # val/test report the plain cross-entropy
         else:
@@ -172,6 +178,15 @@ class SignMNISTSystem(L.LightningModule):
                 parts = tuple(self.all_gather(p).flatten(0, 1) for p in parts)
             self.landmark_weight.fill_(best_weight(*parts))
             self.log("val/landmark_weight", self.landmark_weight)
+            self._calibrate(parts)
+
+    def _calibrate(self, parts: tuple[torch.Tensor, ...]) -> None:
+        """Fit the temperature on the fused photo-like validation rows; log their calibration error with it."""
+        image, hand, found, labels = parts
+        fused = fuse(image, hand, found, self.landmark_weight)
+        self.temperature.fill_(best_temperature(fused, labels))
+        self.log("val/temperature", self.temperature)
+        self.log("val/photo_like_ece", calibration_error(temper(fused, self.temperature), labels))
 
     def on_test_epoch_end(self) -> None:
         self._log_epoch("test")
@@ -260,8 +275,10 @@ class SignMNISTSystem(L.LightningModule):
 
 
 def upgrade_state(state_dict: dict[str, torch.Tensor]) -> None:
-    """Fill in what checkpoints written before a field existed lack (the fusion weight was a plain 0.5)."""
+    """Fill in what checkpoints written before a field existed lack (the fusion weight was a plain 0.5, and
+    there was no temperature)."""
     state_dict.setdefault("landmark_weight", torch.tensor(0.5))
+    state_dict.setdefault("temperature", torch.tensor(1.0))
 
 
 def make_optimizer(net: torch.nn.Module, name: str, lr: float, weight_decay: float) -> torch.optim.Optimizer:
