@@ -30,17 +30,10 @@ def read_sources(root: Path, system) -> dict[str, Shots]:
     for p, it in zip(photos, items, strict=True):
         if it.error is None:
             by_source.setdefault(p.source, []).append((it, system.preprocess.labels.index(p.letter)))
-    return {s: to_shots(rows) for s, rows in by_source.items()}
-
-
-def to_shots(rows: list) -> Shots:
-    views = np.stack([it.image for it, _ in rows])
-    points = np.stack([it.landmarks for it, _ in rows]).astype(np.float32)
-    return Shots(views, points, np.array([label for _, label in rows], dtype=np.int64))
-
-
-def subset(shots: Shots, rows: np.ndarray) -> Shots:
-    return Shots(shots.views[rows], shots.points[rows], shots.labels[rows])
+    return {
+        s: Shots.stack([it.image for it, _ in rows], [it.landmarks for it, _ in rows], [label for _, label in rows])
+        for s, rows in by_source.items()
+    }
 
 
 def draw(shots: Shots, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -89,11 +82,11 @@ def main() -> None:
                 train, held = draw(shots, k, seed)
                 start = time.perf_counter()
                 model = adapt_system(
-                    base, subset(shots, train), rows, Recipe(steps=args.steps, lr=args.lr, seed=d, parts=args.parts)
+                    base, shots.subset(train), rows, Recipe(steps=args.steps, lr=args.lr, seed=d, parts=args.parts)
                 )
                 secs.append(time.perf_counter() - start)
-                same.append(accuracy(model, subset(shots, held)))
-                base_held.append(accuracy(base, subset(shots, held)))
+                same.append(accuracy(model, shots.subset(held)))
+                base_held.append(accuracy(base, shots.subset(held)))
                 other.append(accuracy(model, others))
                 official.append(accuracy(model, test))
             print(f"| {source} | {k} | {span(same)} (base {np.mean(base_held):.1%}) | {span(other)} "

@@ -112,7 +112,7 @@ def read_photos(folders: list[tuple[str, list[Path]]], preprocess: Preprocess, w
                 no_hand.append(str(path))
     if not views:
         raise ConfigError(f"none of the {len(paths)} photos could be read ({unreadable[0]}); nothing written")
-    shots = Shots(np.stack(views), np.stack(points).astype(np.float32), np.array(labels, dtype=np.int64))
+    shots = Shots.stack(views, points, labels)
     return PhotoSet(shots, names, no_hand, unreadable)
 
 

@@ -36,6 +36,15 @@ class Shots:
     def __len__(self) -> int:
         return len(self.labels)
 
+    @classmethod
+    def stack(cls, views: list[np.ndarray], points: list[np.ndarray], labels: list[int]) -> Shots:
+        """One example's views (V, 28, 28), landmarks (21, 3) and label each -> the stacked examples."""
+        return cls(np.stack(views), np.stack(points).astype(np.float32), np.array(labels, dtype=np.int64))
+
+    def subset(self, rows: np.ndarray) -> Shots:
+        """The examples at `rows`."""
+        return Shots(self.views[rows], self.points[rows], self.labels[rows])
+
     def sample(self, n: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """`n` examples drawn at random (all of them, shuffled, if there are no more) as tensors."""
         rows = rng.permutation(len(self))[:n] if len(self) <= n else rng.choice(len(self), n, replace=False)

@@ -209,7 +209,7 @@ def _read(photos: list[tuple[str, bytes]], preprocess: Any) -> tuple[Any, list[s
         labels.append(preprocess.labels.index(letter))
     if not views:
         raise TeachError(f"none of the {len(photos)} photos could be read ({skipped[0]})")
-    return Shots(np.stack(views), np.stack(points).astype(np.float32), np.array(labels, dtype=np.int64)), skipped
+    return Shots.stack(views, points, labels), skipped
 
 
 def _taught(name: str, adapted: Any, base_ckpt: dict, base: Path, info: dict) -> Taught:
