@@ -16,7 +16,7 @@ from signmnist.errors import SignMnistError
 from signmnist.fsutil import atomic_output
 from signmnist.images import find_images, load_rgb
 from signmnist.inputs import Item, image_items, predict_items
-from signmnist.plots import mistake_grid, plot_confusion
+from signmnist.plots import landmark_grid, plot_confusion
 from signmnist.runtime import load_classifier
 
 
@@ -128,7 +128,7 @@ def _write_mistakes(wrong: list[tuple[Photo, Item]], out: Path, most: int = 64) 
     wrong = sorted(wrong, key=lambda pair: (pair[0].letter, str(pair[0].path)))
     picked = [wrong[i] for i in np.linspace(0, len(wrong) - 1, min(most, len(wrong))).round().astype(int)]
     tiles = [(load_rgb(p.path), it.landmarks, f"{p.letter} read as {it.result['letter']}") for p, it in picked]
-    mistake_grid(tiles, out / "mistakes.png")
+    landmark_grid(tiles, out / "mistakes.png")
 
 
 def _photo_tables(report: dict) -> str:

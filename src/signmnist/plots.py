@@ -93,12 +93,13 @@ def plot_grid(images: np.ndarray, captions: Sequence[str], path: Path, cols: int
     _save(fig, path)
 
 
-def mistake_grid(mistakes: Sequence[tuple[np.ndarray, np.ndarray, str]], path: Path, tile: int = 128) -> None:
-    """Photos the model got wrong, with the hand landmarks it read drawn over them and a caption each.
+def landmark_grid(tiles: Sequence[tuple[np.ndarray, np.ndarray, str]], path: Path, tile: int = 128) -> None:
+    """Images with the hand landmarks found in them drawn over them and a caption each (eval-photos' misread
+    photos, a check by eye of the dataset rows' landmarks).
 
     Args:
-        mistakes: (uint8 RGB (H, W, 3), landmarks float (21, 3) in the photo's pixels (NaN: no hand found),
-            caption such as "T read as S (0.62)") per photo.
+        tiles: (uint8 RGB or grayscale (H, W[, 3]), landmarks float (21, 3) in the image's pixels (NaN:
+            no hand found), caption such as "T read as S") per image.
         path: PNG to write.
         tile: Side of each photo's square tile in pixels.
     """
@@ -106,16 +107,17 @@ def mistake_grid(mistakes: Sequence[tuple[np.ndarray, np.ndarray, str]], path: P
 
     from signmnist.hands import BONES
 
-    cols = min(8, max(1, len(mistakes)))
-    rows = (len(mistakes) + cols - 1) // cols
+    cols = min(8, max(1, len(tiles)))
+    rows = (len(tiles) + cols - 1) // cols
     sheet = Image.new("RGB", (cols * tile, rows * (tile + 16)), "white")
     draw = ImageDraw.Draw(sheet)
-    for k, (rgb, points, caption) in enumerate(mistakes):
+    for k, (rgb, points, caption) in enumerate(tiles):
         h, w = rgb.shape[:2]
         scale = tile / max(h, w)  # the whole photo, letterboxed into the tile
         x0, y0 = (k % cols) * tile + (tile - w * scale) / 2, (k // cols) * (tile + 16) + (tile - h * scale) / 2
         sheet.paste(
-            Image.fromarray(rgb).resize((max(1, round(w * scale)), max(1, round(h * scale)))), (round(x0), round(y0))
+            Image.fromarray(rgb).convert("RGB").resize((max(1, round(w * scale)), max(1, round(h * scale)))),
+            (round(x0), round(y0)),
         )
         if not np.isnan(points).any():
             xy = [(x0 + x * scale, y0 + y * scale) for x, y, _ in points]
