@@ -167,6 +167,15 @@ def prepare(
     return np.stack([_resize(s, size) for s in squares])
 
 
+def _open_upright(source: str | os.PathLike | bytes, name: str | None) -> Image.Image:
+    """`_open`, then turned as its EXIF orientation says."""
+    img = _open(source, name or (str(source) if not isinstance(source, bytes) else "<upload>"))
+    # Phones store portrait shots sideways plus an EXIF flag; a broken EXIF block must not lose the picture.
+    with contextlib.suppress(Exception):
+        img = ImageOps.exif_transpose(img)
+    return img
+
+
 class Loaded(NamedTuple):
     """A decoded image file: the model input and what it was made from."""
 
@@ -192,11 +201,7 @@ def load_image(
     Raises:
         ImageError: naming the file and what was wrong with it.
     """
-    name = name or (str(source) if not isinstance(source, bytes) else "<upload>")
-    img = _open(source, name)
-    # Phones store portrait shots sideways plus an EXIF flag; a broken EXIF block must not lose the picture.
-    with contextlib.suppress(Exception):
-        img = ImageOps.exif_transpose(img)
+    img = _open_upright(source, name)
     gray = _to_gray(img)
     preprocess = preprocess or Preprocess()
     points = landmarks.missing()
@@ -213,11 +218,7 @@ def load_rgb(source: str | os.PathLike | bytes, name: str | None = None) -> np.n
     Raises:
         ImageError: naming the file and what was wrong with it.
     """
-    name = name or (str(source) if not isinstance(source, bytes) else "<upload>")
-    img = _open(source, name)
-    with contextlib.suppress(Exception):
-        img = ImageOps.exif_transpose(img)
-    return np.asarray(img.convert("RGB"))
+    return np.asarray(_open_upright(source, name).convert("RGB"))
 
 
 def frame_input(rgb: np.ndarray, preprocess: Preprocess, points: np.ndarray) -> Loaded:
