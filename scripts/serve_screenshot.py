@@ -1,0 +1,47 @@
+"""The README's picture of the Photo mode: a synthetic photo (an official test row upscaled onto a random
+backdrop, `synthetic.synthetic_photos`) uploaded to the page, with the model's answer.
+
+    python scripts/serve_screenshot.py [MODEL] [OUT]    # default: checkpoints/photo/model.onnx, docs/serve.png
+
+Needs Debian's chromium and chromium-driver (what `make test` installs) and the dev extra (selenium).
+"""
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from signmnist.bench.loadtest import running_server
+from signmnist.images import find_images
+from signmnist.synthetic import TEST_CSV, synthetic_photos
+
+
+def main() -> None:
+    model = Path(sys.argv[1] if len(sys.argv) > 1 else "checkpoints/photo/model.onnx")
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/serve.png")
+    photo = find_images(synthetic_photos(TEST_CSV, Path(tempfile.mkdtemp()), n=1, seed=3))[0]
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"):
+        options.add_argument(flag)
+    with running_server(model) as url:
+        page = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+        try:
+            page.set_window_size(1100, 640)
+            page.get(url + "/")
+            page.find_element(By.ID, "file").send_keys(str(photo))
+            WebDriverWait(page, 60).until(lambda p: p.find_element(By.ID, "letter").text != "?")
+            letter = page.find_element(By.ID, "letter").text
+            page.save_screenshot(str(out))
+        finally:
+            page.quit()
+    print(f"written {out}: a synthetic photo of {photo.parent.name}, read as {letter}")
+
+
+if __name__ == "__main__":
+    main()
