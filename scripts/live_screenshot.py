@@ -23,12 +23,15 @@ from signmnist.synthetic import FPS, found_rows, frame, script, write_y4m
 WORD = "HELLO"
 
 
-def browser(camera: Path) -> webdriver.Chrome:
+def browser(camera: Path | None = None) -> webdriver.Chrome:
+    """Headless Chromium (Debian's chromium and chromium-driver), playing `camera` (a .y4m) as its webcam."""
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                 f"--use-file-for-fake-video-capture={camera}"):  # fmt: skip
+    flags = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    if camera is not None:
+        flags += ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                  f"--use-file-for-fake-video-capture={camera}"]  # fmt: skip
+    for flag in flags:
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
 

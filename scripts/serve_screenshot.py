@@ -6,13 +6,11 @@ backdrop, `synthetic.synthetic_photos`) uploaded to the page, with the model's a
 Needs Debian's chromium and chromium-driver (what `make test` installs) and the dev extra (selenium).
 """
 
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from live_screenshot import browser  # the same headless Chromium, without a camera
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -25,12 +23,8 @@ def main() -> None:
     model = Path(sys.argv[1] if len(sys.argv) > 1 else "checkpoints/photo/model.onnx")
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/serve.png")
     photo = find_images(synthetic_photos(TEST_CSV, Path(tempfile.mkdtemp()), n=1, seed=3))[0]
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking"):
-        options.add_argument(flag)
     with running_server(model) as url:
-        page = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+        page = browser()
         try:
             page.set_window_size(1100, 640)
             page.get(url + "/")
