@@ -10,7 +10,7 @@ from signmnist.calibration import temper
 from signmnist.checkpoint import load_checkpoint, load_system
 from signmnist.cli import cli_main
 from signmnist.export import export
-from signmnist.fusion import GRID, best_weight, fuse
+from signmnist.fusion import GRID, MAX_WEIGHT, best_weight, fuse
 from signmnist.runtime import load_classifier
 from signmnist.system import SignMNISTSystem
 
@@ -33,13 +33,14 @@ def test_the_weight_follows_which_network_is_right():
     labels = torch.arange(20) % 25
     wrong = (labels + 1) % 25
     found = torch.ones(20, dtype=torch.bool)
-    # The landmark network is right on 15 of 20 rows, the image network on 5: the weight leans to the hand.
+    # The landmark network is right on 15 of 20 rows, the image network on 5: the weight leans to the hand,
+    # as far as the cap lets it (the image network keeps the larger share).
     hand = _onehot(torch.where(torch.arange(20) < 15, labels, wrong))
     image = _onehot(torch.where(torch.arange(20) >= 15, labels, wrong), p=0.6)
-    assert best_weight(image, hand, found, labels) > 0.5
-    assert best_weight(hand, image, found, labels) < 0.5  # roles swapped
+    assert best_weight(image, hand, found, labels) == pytest.approx(MAX_WEIGHT)
+    assert best_weight(hand, image, found, labels) < MAX_WEIGHT  # roles swapped
     assert best_weight(image, hand, torch.zeros(20, dtype=torch.bool), labels) == 0.0  # no hands: ties, lowest NLL
-    assert float(GRID[0]) == 0.0 and float(GRID[-1]) == 1.0
+    assert float(GRID[0]) == 0.0 and float(GRID[-1]) == pytest.approx(MAX_WEIGHT) and MAX_WEIGHT < 0.5
 
 
 def test_a_fit_stores_the_fitted_weight_and_every_runtime_uses_it(trained, tmp_path):

@@ -23,7 +23,7 @@ TOLERANCE = 0.05
 def test_the_shipped_landmarks_are_current_for_the_bundled_csvs(csv):
     points, why = landmark_store.read_shipped(load_csv(csv))
     assert why == "" and points.shape == (len(load_csv(csv)), 21, 3) and points.dtype == np.float32
-    assert 0.40 < landmarks.found(points).mean() < 0.55  # MediaPipe finds a hand in about half the rows
+    assert 0.70 < landmarks.found(points).mean() < 0.85  # MediaPipe finds a hand in about three rows of four
 
 
 def test_a_sample_of_rows_searched_again_gives_the_shipped_landmarks():

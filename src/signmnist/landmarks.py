@@ -30,8 +30,12 @@ log = logging.getLogger(__name__)
 # Images smaller than this (dataset rows, 28x28 files) are upscaled before the hand search: at 28
 # pixels MediaPipe finds nothing; at 112 it finds the hand in about half the train rows (224: same).
 SEARCH_SIDE = 112
-# Bump when the search changes (upscale, retry, layout), so stored landmarks are never stale.
-LANDMARK_FORMAT = 2
+# Upscaled rows are edge-padded by this share of their side before the search: the hand then sits
+# in a frame like a photo's, with room around it. 1.0 finds a hand in 77% of train rows, 0.5 in 49%
+# (scripts/row_search_lab.py; docs/real-photos.md).
+ROW_PAD = 1.0
+# Bump when the search changes (upscale, padding, layout), so stored landmarks are never stale.
+LANDMARK_FORMAT = 3
 
 
 def search_settings() -> str:
@@ -39,7 +43,7 @@ def search_settings() -> str:
     from signmnist import hands
 
     return (
-        f"format {LANDMARK_FORMAT}; small images upscaled to {SEARCH_SIDE} px and padded {hands.RETRY_PAD}; "
+        f"format {LANDMARK_FORMAT}; small images upscaled to {SEARCH_SIDE} px and padded {ROW_PAD}; "
         f"confidence {hands.MIN_CONFIDENCE}; mediapipe {version('mediapipe')}"
     )
 
@@ -53,10 +57,10 @@ def find(rgb: np.ndarray) -> np.ndarray | None:
     """Landmarks, float32 (21, 3) in pixels of `rgb` (uint8 (H, W, 3)), or None if no hand is found.
 
     Small images (dataset rows, 28x28 files) are upscaled to SEARCH_SIDE and searched edge-padded
-    right away: as they are, MediaPipe found a hand in none of 400 train rows, padded in 44% (the
-    same share as both tries, in half the time). The points are mapped back to the image's pixels.
+    by ROW_PAD right away: as they are, MediaPipe finds a hand in almost none of them. The points
+    are mapped back to the image's pixels.
     """
-    from signmnist.hands import RETRY_PAD, find_hand
+    from signmnist.hands import find_hand
 
     factor = SEARCH_SIDE / min(rgb.shape[:2])
     if factor <= 1:
@@ -67,7 +71,7 @@ def find(rgb: np.ndarray) -> np.ndarray | None:
     h, w = rgb.shape[:2]
     size = (round(w * factor), round(h * factor))
     big = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BICUBIC))
-    points = find_hand(big, pads=(RETRY_PAD,))
+    points = find_hand(big, pads=(ROW_PAD,))
     return None if points is None else (points / factor).astype(np.float32)
 
 
