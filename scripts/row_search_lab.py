@@ -4,8 +4,9 @@ letter, seeded) for ways of preparing a 28x28 row, and for trying them in turn. 
     python scripts/row_search_lab.py [ROWS_PER_LETTER]
 
 A way that finds more hands is only worth shipping if the landmarks it finds are right: the last column
-is the mean distance, in palm lengths, between its landmarks and the shipped search's on the rows both
-found (small: the same hand; large: another reading of the row).
+is the mean distance, in palm lengths, between its landmarks and the reference search's on the rows both
+found (small: the same hand; large: another reading of the row). The reference is the search shipped
+until landmark format 3; format 3 ships "padded 1.0" (landmarks.ROW_PAD).
 """
 
 import sys
@@ -46,7 +47,7 @@ def search(big: np.ndarray, pads: tuple[float, ...] = (RETRY_PAD,), mirror: bool
 
 
 WAYS = {
-    "shipped: bicubic 112 px, edge-padded 0.5": lambda g: search(upscale(g)),
+    "reference: bicubic 112 px, edge-padded 0.5": lambda g: search(upscale(g)),
     "contrast stretched first": lambda g: search(upscale(g, stretch=True)),
     "sharpened after the upscale": lambda g: search(upscale(g, sharpen=True)),
     "mirrored (x mapped back)": lambda g: search(upscale(g), mirror=True),
@@ -65,7 +66,7 @@ def main() -> None:
     weak = np.isin(split.labels[rows], [LETTERS.index(c) for c in WEAK])
     found: dict[str, list] = {}
     print(f"{len(rows)} train rows, {per_letter} a letter (seed 0); weak letters: {WEAK}\n")
-    print("| way | found | found, weak letters | landmarks vs shipped (palm lengths) | ms a row |")
+    print("| way | found | found, weak letters | landmarks vs reference (palm lengths) | ms a row |")
     print("|---|---|---|---|---|")
     for name, way in WAYS.items():
         start = time.perf_counter()
