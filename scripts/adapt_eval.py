@@ -95,7 +95,7 @@ def main() -> None:
 
 
 def span(values: list[float]) -> str:
-    return f"{np.mean(values):.1%} ({min(values):.1%}–{max(values):.1%})"
+    return f"{np.mean(values):.2%} ({min(values):.1%}–{max(values):.1%})"
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from test_bad_input import _assert_clean_failure, _run, _snapshot
 
 from conftest import ROOT
@@ -52,6 +53,24 @@ def test_mixing_dataset_rows_keeps_the_official_test_accuracy(reader_photo_model
     adapted = adapt_system(base, photos, rows, Recipe(steps=60))
     print(f"test rows: {accuracy(base, rows):.4f} -> {accuracy(adapted, rows):.4f}")
     assert accuracy(adapted, rows) >= accuracy(base, rows) - 0.02
+
+
+def test_adapting_keeps_the_base_training_label_smoothing(reader_photo_model, hand_photos, rows, tmp_path):
+    # Hard labels make the image network sure of itself on the signer's photos, and then it outvotes the
+    # landmark network on other people's; the base's smoothing keeps its confidence where training left it.
+    base = load_system(reader_photo_model)
+    photos = read_photos(letter_folders(_letters_folder(hand_photos, tmp_path / "p")), base.preprocess, 2).shots
+    views = torch.as_tensor(photos.views)
+
+    def sureness(smoothing: float) -> float:
+        base.hparams.label_smoothing = smoothing
+        adapted = adapt_system(base, photos, rows, Recipe(steps=60))
+        with torch.inference_mode():
+            return float(adapted._graph(calibrated=False).image_probs(views).max(-1).values.mean())
+
+    smoothed, sharp = sureness(0.3), sureness(0.0)
+    print(f"image network's mean top probability on the photos: {smoothed:.3f} smoothed, {sharp:.3f} not")
+    assert smoothed < sharp - 0.05
 
 
 def test_adapt_writes_a_model_every_command_reads(photo_model, hand_photos, tmp_path, capfd, monkeypatch):

@@ -95,11 +95,14 @@ def _loss(system: SignMNISTSystem, views: torch.Tensor, points: torch.Tensor, la
     b, v, h, w = views.shape
     pre = system.preprocess
     x = pre.normalize(augment(pre.scale(views.reshape(b * v, 1, h, w))))  # (B*V, 1, 28, 28)
-    loss = F.cross_entropy(system.net(x), labels.repeat_interleave(v))
+    # The base training's label smoothing: with hard labels the image network grows sure of itself on the
+    # signer's photos and outvotes the landmark network on other people's (scripts/adapt_eval.py).
+    smoothing = system.hparams.get("label_smoothing", 0.0)
+    loss = F.cross_entropy(system.net(x), labels.repeat_interleave(v), label_smoothing=smoothing)
     found = hand_found(points)  # (B,)
     if system.landmark_net is not None and found.any():
         features = augment_landmarks(normalize_landmarks(points[found]))  # (F, 21, 3)
-        loss = loss + F.cross_entropy(system.landmark_net(features), labels[found])
+        loss = loss + F.cross_entropy(system.landmark_net(features), labels[found], label_smoothing=smoothing)
     return loss
 
 
