@@ -9,51 +9,20 @@ import sys
 from pathlib import Path
 
 import torch
+from fusion_lab import networks, photo_set
 
 from signmnist.calibration import calibration_error
 from signmnist.checkpoint import load_system
 from signmnist.data import SignMNISTDataModule
-from signmnist.eval_photos import find_photos
-from signmnist.inputs import image_items
-from signmnist.runtime import stack_landmarks, stack_views
+from signmnist.fusion import fuse
 
 
-@torch.inference_mode()
-def dataset_rows(system, photo_like: bool) -> tuple[torch.Tensor, ...]:
-    """(uncalibrated probs, labels) over the validation split, as the fit sees it when `photo_like`."""
-    data = SignMNISTDataModule(landmarks=True)
-    data.setup("fit")
-    images, points, labels = data.val_set
-    probs = []
-    for i in range(0, len(labels), 1024):
-        x = images[i : i + 1024]
-        if photo_like:  # the fit's own rows: the robust augmentation with one fixed seed per batch
-            torch.manual_seed(i // 1024)
-            x = (system._photo_like(system.preprocess.scale(x)) * 255).round().to(torch.uint8)
-        views = x.expand(-1, system.preprocess.views, -1, -1)  # a row stands for each view
-        probs.append(system._graph(calibrated=False)(views, points[i : i + 1024]))
-    return torch.cat(probs), labels
-
-
-@torch.inference_mode()
-def test_rows(system) -> tuple[torch.Tensor, ...]:
-    data = SignMNISTDataModule(landmarks=True)
-    data.setup("test")
-    images, points, labels = data.test_set
-    return system._graph(calibrated=False)(images.expand(-1, system.preprocess.views, -1, -1), points), labels
-
-
-@torch.inference_mode()
-def photos(system, root: Path) -> tuple[torch.Tensor, ...] | None:
-    found = find_photos(root, system.preprocess.labels) if root.is_dir() else []
-    decoded = image_items([p.path for p in found], system.preprocess)
-    items = [(p, it) for p, it in zip(found, decoded, strict=True) if not it.error]
-    if not items:
+def fused(parts: tuple[torch.Tensor, ...] | None, weight: float) -> tuple[torch.Tensor, ...] | None:
+    """(uncalibrated fused probs, labels) from `fusion_lab.networks`' parts, as the model fuses them."""
+    if parts is None:
         return None
-    views = torch.from_numpy(stack_views([it.image for _, it in items], system.preprocess.views))
-    points = torch.from_numpy(stack_landmarks([it.landmarks for _, it in items]))
-    labels = torch.tensor([system.preprocess.labels.index(p.letter) for p, _ in items])
-    return system._graph(calibrated=False)(views, points), labels
+    image, hand, found, labels = parts
+    return fuse(image, hand, found, weight), labels
 
 
 def main() -> None:
@@ -64,11 +33,15 @@ def main() -> None:
     print(f"{ckpt}: temperature {t:.3f} (fitted on the photo-like validation rows)\n")
     print("| rows | n | accuracy | ECE as trained | ECE with the temperature | mean top-1 probability, with it |")
     print("|---|---|---|---|---|---|")
+    data = SignMNISTDataModule(landmarks=True)
+    data.setup("fit")
+    data.setup("test")
+    w = float(system.landmark_weight)
     sets = {
-        "validation split (near-duplicates of train rows)": dataset_rows(system, False),
-        "validation split, photo-like (the fit's rows)": dataset_rows(system, True),
-        "official test set": test_rows(system),
-        f"photos ({root}; measured only)": photos(system, root),
+        "validation split (near-duplicates of train rows)": fused(networks(system, *data.val_set), w),
+        "validation split, photo-like (the fit's rows)": fused(networks(system, *data.val_set, photo_like=True), w),
+        "official test set": fused(networks(system, *data.test_set), w),
+        f"photos ({root}; measured only)": fused(photo_set(system, root), w),
     }
     for name, got in sets.items():
         if got is None:
