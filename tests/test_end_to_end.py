@@ -73,6 +73,15 @@ def test_bench_runs_only_the_sections_asked_for(tiny_data, tmp_path):
     assert "Seed MLP" not in text and "CNN time-to-accuracy" not in text
 
 
+def test_bench_photo_folder_is_absolute_for_the_timed_commands(hand_photos, tmp_path, monkeypatch):
+    from signmnist.bench.photo import photo_folder
+
+    root = hand_photos[0].parent.parent  # ROOT/<LETTER>/*
+    monkeypatch.chdir(root.parent)  # given relative, as `make bench` gives ../shared/photos
+    folder, what = photo_folder(Path(root.name), ROOT / "data/sign_mnist_test.csv.gz", tmp_path)
+    assert folder == root.resolve() and folder.is_absolute() and what.startswith(f"{len(hand_photos)} real photos")
+
+
 def test_bench_runs_every_section_and_writes_the_table(trained, tmp_path):
     out = tmp_path / "results.md"
     proc = run_cmd("signmnist", "bench", f"--out={out}", f"--train_path={trained['train']}",

@@ -62,7 +62,8 @@ def _fresh(folder: Path) -> Path:
 
 
 def photo_folder(photos: Path | None, test: Path, work: Path) -> tuple[Path, str]:
-    """(a folder ROOT/<source>/<LETTER>/*, what it holds)."""
+    """(a folder ROOT/<source>/<LETTER>/*, what it holds), absolute: the timed commands run in `work`."""
+    photos = photos.resolve() if photos is not None else None
     if photos is not None and photos.is_dir() and find_photos(photos, LETTERS):
         return photos, f"{len(find_photos(photos, LETTERS))} real photos from {photos}"
     return synthetic_photos(test, _fresh(work / "photos")), "96 synthetic photos (test rows on random backdrops)"
