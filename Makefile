@@ -29,7 +29,7 @@ train-photo: setup
 train-cnn: setup
 	$(BIN)/signmnist fit --config cnn
 
-## The dataset's hand landmarks, shipped in data/*.landmarks.npz: rewrite them (about 8 minutes on 2 cores).
+## The dataset's hand landmarks, shipped in data/*.landmarks.npz: rewrite them (12–14 minutes on 2 cores).
 landmarks: setup
 	$(BIN)/signmnist landmarks --force true
 
@@ -49,7 +49,7 @@ browser:
 	else echo "no Chromium and no root apt-get: the browser test will skip"; fi
 
 ## Speed against references measured in the same run; writes benchmarks/results.md (about 25 minutes on
-## 2 cores, 10 of them the photo model's training from an empty landmark cache). Real photos are used
+## 2 cores, 12 of them the photo model's training from an empty landmark cache). Real photos are used
 ## for the photo sections when ../shared/photos exists, synthetic ones otherwise.
 PHOTOS ?= ../shared/photos
 bench: setup

@@ -1,6 +1,6 @@
 """The dataset's hand landmarks, stored: a file shipped beside each bundled CSV, and a cache for others.
 
-Searching all 34,627 rows takes about 11 minutes on 2 cores, so `signmnist landmarks` does it once and
+Searching all 34,627 rows takes 12–14 minutes on 2 cores, so `signmnist landmarks` does it once and
 writes `data/NAME.landmarks.npz` beside `data/NAME.csv.gz`: float16 (N, 21, 3) in the row's pixels (NaN
 where no hand was found), with the SHA-1 of the rows' pixels and the search settings. Training reads
 it; a file that is missing, made for other pixels or by another search says so in one line, and the rows
@@ -109,7 +109,7 @@ BUNDLED = (Path("data/sign_mnist_train.csv.gz"), Path("data/sign_mnist_test.csv.
 def store(csvs: list[Path] | None = None, force: bool = False) -> None:
     """Search every row of dataset CSVs for hand landmarks and write them beside each CSV (NAME.landmarks.npz).
 
-    Training and evaluation read these files instead of searching again (about 11 minutes for both
+    Training and evaluation read these files instead of searching again (12–14 minutes for both
     bundled files on 2 cores). A file already current for its CSV's rows and this search is kept.
 
     Args:

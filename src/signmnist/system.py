@@ -145,7 +145,7 @@ class SignMNISTSystem(L.LightningModule):
         return loss
 
     def _landmark_loss(self, points: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        # Only rows where MediaPipe found a hand (about half of the dataset's) train the landmark network.
+        # Only rows where MediaPipe found a hand (three in four of the dataset's) train the landmark network.
         found = hand_found(points)  # (B,)
         if not found.any():  # a zero loss that still reaches every parameter, as DDP expects
             return self.landmark_net(points.new_zeros(1, NUM_POINTS, 3)).sum() * 0.0
