@@ -28,7 +28,8 @@ from signmnist.progress import Progress
 log = logging.getLogger(__name__)
 
 # Images smaller than this (dataset rows, 28x28 files) are upscaled before the hand search: at 28
-# pixels MediaPipe finds nothing; at 112, edge-padded by ROW_PAD, in 77% of the train rows (224: no more).
+# pixels MediaPipe finds nothing; at 112, edge-padded by ROW_PAD, in 77% of the train rows (224 px found
+# no more than 112 with the earlier padding of 0.5).
 SEARCH_SIDE = 112
 # Upscaled rows are edge-padded by this share of their side before the search: the hand then sits
 # in a frame like a photo's, with room around it. 1.0 finds a hand in 77% of train rows, 0.5 in 49%
