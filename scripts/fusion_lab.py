@@ -5,10 +5,12 @@ set and, for measurement only, labelled photos.
     python scripts/fusion_lab.py [CKPT] [PHOTOS]     # default: checkpoints/photo/best.ckpt, ../shared/photos
 
 The weight a fit stores is chosen on the photo-like validation rows alone, capped at fusion.MAX_WEIGHT;
-this shows what that choice costs or gains elsewhere. See docs/real-photos.md.
+this shows what that choice costs or gains elsewhere. Then, per letter of the photos, what each network
+reads (the landmark network on the photos with a hand). See docs/real-photos.md.
 """
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -72,6 +74,23 @@ def main() -> None:
         fused = [(fuse(image, hand, found, w).argmax(-1) == y).float().mean() for w in WEIGHTS]
         cells = [(image.argmax(-1) == y).float().mean(), (hand.argmax(-1) == y)[found].float().mean(), *fused]
         print(f"| {name} | " + " | ".join(f"{float(c):.4f}" for c in cells) + " |")
+    if "photos (measured only)" in sets:
+        per_letter(system.preprocess.labels, *sets["photos (measured only)"], float(system.landmark_weight))
+
+
+def per_letter(labels: tuple[str, ...], image, hand, found, y, weight: float) -> None:
+    """Per letter: photos, and for each network and fused, how many it reads right and its commonest answers."""
+    print("\n| letter | photos | image network | landmark network (photos with a hand) | fused |")
+    print("|---|---|---|---|---|")
+    fused = fuse(image, hand, found, weight)
+    for c in sorted(set(y.tolist())):
+        rows = y == c
+        cells = []
+        for probs, m in ((image, rows), (hand, rows & found), (fused, rows)):
+            said = Counter(labels[i] for i in probs.argmax(-1)[m].tolist())
+            wrong = ", ".join(f"{k} {n}" for k, n in said.most_common(3) if k != labels[c])
+            cells.append(f"{said[labels[c]]} of {int(m.sum())}" + (f" (else {wrong})" if wrong else ""))
+        print(f"| {labels[c]} | {int(rows.sum())} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
