@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {  # name -> (features, steps, augmentation keyword arguments)
     "coords, 3000 steps": ("coords", 3000, {}),
     "geometry, 3000 steps": ("geometry", 3000, {}),
+    "planar (no depth), 3000 steps": ("planar", 3000, {}),
     "geometry, 6000 steps": ("geometry", 6000, {}),
     "geometry, 3000 steps, rotation 30": ("geometry", 3000, {"degrees": 30.0}),
 }

@@ -46,6 +46,9 @@ VARIANTS = {
     "photo.yaml": [],
     "photo.yaml, seed 7": ["--seed_everything=7"],
     "photo.yaml, seed 1": ["--seed_everything=1"],
+    "landmarks without depth": ["--model.landmark_features=planar"],
+    "landmarks without depth, seed 7": ["--model.landmark_features=planar", "--seed_everything=7"],
+    "landmarks without depth, seed 1": ["--model.landmark_features=planar", "--seed_everything=1"],
 }
 
 

@@ -7,7 +7,16 @@ import numpy as np
 import pytest
 import torch
 
-from signmnist.features import FEATURES, WIDTHS, flexion, geometry, normalize_landmarks, palm_frame, tip_distances
+from signmnist.features import (
+    FEATURES,
+    WIDTHS,
+    flexion,
+    geometry,
+    normalize_landmarks,
+    palm_frame,
+    planar,
+    tip_distances,
+)
 from signmnist.graph import InferenceGraph
 from signmnist.models import CNN, LandmarkMLP
 from signmnist.preprocess import Preprocess
@@ -55,6 +64,16 @@ def test_flexion_and_tip_distances_are_the_same_for_a_left_hand():
     mirrored = x * torch.tensor([-1.0, 1.0, 1.0])
     torch.testing.assert_close(flexion(mirrored), flexion(x), atol=1e-6, rtol=0)
     torch.testing.assert_close(tip_distances(mirrored), tip_distances(x), atol=1e-6, rtol=0)
+
+
+def test_planar_features_ignore_depth_and_mirror_with_the_hand():
+    points = _hands()
+    deeper = points.clone()
+    deeper[..., 2] = torch.randn(5, 21) * 40  # any depth MediaPipe might guess
+    out = planar(normalize_landmarks(points))
+    torch.testing.assert_close(planar(normalize_landmarks(deeper)), out)
+    mirrored = normalize_landmarks(points) * torch.tensor([-1.0, 1.0, 1.0])  # a left hand for a right one
+    torch.testing.assert_close(planar(mirrored).view(5, 21, 2), out.view(5, 21, 2) * torch.tensor([-1.0, 1.0]))
 
 
 def test_flexion_is_one_for_a_straight_finger_and_lower_for_a_bent_one():

@@ -44,8 +44,9 @@ class SignMNISTSystem(L.LightningModule):
         augment_options: Keyword arguments for the augmentation (e.g. {"invert": 0.0} for 'robust').
         preprocess: Preprocessing metadata; leave unset to use the package defaults.
         landmark_features: What the landmark network reads (models with `preprocess.landmarks`): 'coords'
-            (the normalised coordinates) or 'geometry' (those plus the hand's shape in its own frame,
-            joint flexion and fingertip distances; see `features.py`).
+            (the normalised coordinates), 'planar' (x and y only, without MediaPipe's depth) or 'geometry'
+            (the coordinates plus the hand's shape in its own frame, joint flexion and fingertip distances;
+            see `features.py`).
     """
 
     def __init__(
@@ -61,7 +62,7 @@ class SignMNISTSystem(L.LightningModule):
         label_smoothing: float = 0.0,
         preprocess: dict | None = None,
         augment_options: dict | None = None,
-        landmark_features: Literal["coords", "geometry"] = "coords",
+        landmark_features: Literal["coords", "geometry", "planar"] = "coords",
     ) -> None:
         super().__init__()
         try:
