@@ -96,7 +96,7 @@ def _loss(system: SignMNISTSystem, views: torch.Tensor, points: torch.Tensor, la
     pre = system.preprocess
     x = pre.normalize(augment(pre.scale(views.reshape(b * v, 1, h, w))))  # (B*V, 1, 28, 28)
     # The base training's label smoothing: with hard labels the image network grows sure of itself on the
-    # signer's photos and outvotes the landmark network on other people's (scripts/adapt_eval.py).
+    # signer's photos and outvotes the landmark network on other people's (scripts/adapt_networks.py).
     smoothing = system.hparams.get("label_smoothing", 0.0)
     loss = F.cross_entropy(system.net(x), labels.repeat_interleave(v), label_smoothing=smoothing)
     found = hand_found(points)  # (B,)
