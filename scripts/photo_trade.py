@@ -49,6 +49,17 @@ VARIANTS = {
     "landmarks without depth": ["--model.landmark_features=planar"],
     "landmarks without depth, seed 7": ["--model.landmark_features=planar", "--seed_everything=7"],
     "landmarks without depth, seed 1": ["--model.landmark_features=planar", "--seed_everything=1"],
+    "landmarks without depth, 15 epochs": ["--model.landmark_features=planar", "--trainer.max_epochs=15"],
+    "landmarks without depth, 15 epochs, seed 7": [
+        "--model.landmark_features=planar",
+        "--trainer.max_epochs=15",
+        "--seed_everything=7",
+    ],
+    "landmarks without depth, 15 epochs, seed 1": [
+        "--model.landmark_features=planar",
+        "--trainer.max_epochs=15",
+        "--seed_everything=1",
+    ],
 }
 
 
