@@ -32,6 +32,15 @@ def _health(url: str) -> dict:
         return json.loads(r.read())
 
 
+def _streams_settle_at(url: str, count: int, seconds: float = 10) -> int:
+    """The server's live stream count once it reaches `count` or `seconds` pass (a closed stream is freed
+    when the server's handler returns, which can be just after the client sees the close)."""
+    deadline = time.monotonic() + seconds
+    while _health(url)["live_streams"] != count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _health(url)["live_streams"]
+
+
 @pytest.fixture(scope="module")
 def live_server(reader_model):
     with running_server(reader_model, "--max_live=2") as url:
@@ -87,6 +96,7 @@ def test_bad_messages_get_an_error_and_the_connection_stays_usable(live_server):
 
 
 def test_streams_over_the_limit_are_refused_and_a_vanished_client_frees_its_stream(live_server):
+    assert _streams_settle_at(live_server, 0) == 0  # the other tests' streams are gone
     first, second = _connect(live_server), _connect(live_server)
     try:
         for ws in (first, second):
@@ -101,10 +111,7 @@ def test_streams_over_the_limit_are_refused_and_a_vanished_client_frees_its_stre
     finally:
         first.close()
         second.sock.close()  # vanishes without a closing handshake
-    deadline = time.monotonic() + 10
-    while _health(live_server)["live_streams"] and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _health(live_server)["live_streams"] == 0
+    assert _streams_settle_at(live_server, 0) == 0
     again = _connect(live_server)
     again.send('{"op": "state"}')
     assert json.loads(again.recv())["text"] == ""
