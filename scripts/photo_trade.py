@@ -23,6 +23,12 @@ def _seeds(name: str, flags: list[str]) -> dict[str, list[str]]:
     return {name: flags, **{f"{name}, seed {s}": [*flags, f"--seed_everything={s}"] for s in (7, 1)}}
 
 
+def _averaged(decay: float) -> str:
+    """The flag that adds weight averaging (signmnist.averaging) at `decay` to photo.yaml's trainer."""
+    callback = {"class_path": "signmnist.averaging.WeightAverage", "init_args": {"decay": decay}}
+    return f"--trainer.callbacks+={json.dumps(callback)}"
+
+
 OUT = ROOT / "reports"
 # name -> extra flags for `signmnist fit --config photo`
 VARIANTS = {
@@ -53,6 +59,7 @@ VARIANTS = {
     **_seeds("photo.yaml", []),
     **_seeds("landmarks without depth", ["--model.landmark_features=planar"]),
     **_seeds("landmarks without depth, 15 epochs", ["--model.landmark_features=planar", "--trainer.max_epochs=15"]),
+    **_seeds("landmarks without depth, weights averaged 0.998", ["--model.landmark_features=planar", _averaged(0.998)]),
 }
 
 
