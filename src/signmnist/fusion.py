@@ -14,7 +14,7 @@ import torch
 # The image network keeps the larger share. The photo-like rows overrate the landmark network: their
 # landmarks are near-copies of training rows' (it reads 93% of the validation split's, 89% of the
 # official test set's), so the weight they pick (0.5-0.55) lets noisy landmarks outvote a right image
-# on clean rows (official test 0.992-0.997 over three seeds, against 0.9983-0.9997 capped at 0.4).
+# on clean rows (uncapped, three seeds fell to 0.992-0.997 on the official test set; docs/real-photos.md).
 MAX_WEIGHT = 0.4
 GRID = torch.linspace(0.0, MAX_WEIGHT, 9)  # candidate weights of the landmark network, steps of 0.05
 
