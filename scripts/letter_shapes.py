@@ -1,0 +1,54 @@
+"""Where the thumb and index fingertips sit, on average, in the dataset's train rows and in photos, per letter.
+
+    python scripts/letter_shapes.py [LETTERS] [PHOTOS]     # default: TASMN ../shared/photos
+
+Landmarks normalised as the landmark network reads them (wrist at 0, one palm length as unit; x to the
+right, y down), without depth. A letter whose rows and photos disagree here is one the landmark network
+learns from the rows and cannot read in photos. The photos are measured only (docs/real-photos.md).
+"""
+
+import sys
+from pathlib import Path
+
+import torch
+
+from signmnist.data import SignMNISTDataModule
+from signmnist.eval_photos import find_photos
+from signmnist.features import normalize_landmarks
+from signmnist.graph import hand_found
+from signmnist.inputs import image_items
+from signmnist.preprocess import Preprocess
+from signmnist.runtime import stack_landmarks
+
+THUMB_TIP, INDEX_KNUCKLE, INDEX_TIP = 4, 5, 8
+
+
+def _mean_shape(points: torch.Tensor) -> str:
+    """float (N, 21, 3) with NaN where no hand -> 'n | thumb tip - index knuckle | index tip' as text."""
+    points = points[hand_found(points)]
+    x = normalize_landmarks(points)[..., :2]  # (F, 21, 2)
+    thumb, tip = (x[:, THUMB_TIP] - x[:, INDEX_KNUCKLE]).mean(0), x[:, INDEX_TIP].mean(0)
+    return f"{len(x)} | ({thumb[0]:+.2f}, {thumb[1]:+.2f}) | ({tip[0]:+.2f}, {tip[1]:+.2f})"
+
+
+def main() -> None:
+    letters = sys.argv[1] if len(sys.argv) > 1 else "TASMN"
+    root = Path(sys.argv[2] if len(sys.argv) > 2 else "../shared/photos")
+    preprocess = Preprocess(crop="hand", mask_hand=True, landmarks=True)
+    data = SignMNISTDataModule(landmarks=True)
+    data.setup("fit")
+    _, row_points, row_labels = data.train_set
+    photos = find_photos(root, preprocess.labels)
+    items = list(image_items([p.path for p in photos], preprocess))
+    photo_points = torch.from_numpy(stack_landmarks([it.landmarks for it in items]))
+    photo_labels = torch.tensor([preprocess.labels.index(p.letter) for p in photos])
+    print("| letter | where | hands | thumb tip from the index knuckle (x, y) | index tip (x, y) |")
+    print("|---|---|---|---|---|")
+    for letter in letters:
+        c = preprocess.labels.index(letter)
+        print(f"| {letter} | train rows | {_mean_shape(row_points[row_labels == c])} |")
+        print(f"| {letter} | photos | {_mean_shape(photo_points[photo_labels == c])} |")
+
+
+if __name__ == "__main__":
+    main()
