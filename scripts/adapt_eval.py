@@ -1,7 +1,7 @@
 """How well `signmnist adapt` teaches the photo model one source's hands: the fixed protocol of docs/real-photos.md.
 
     python scripts/adapt_eval.py [--ckpt checkpoints/photo/best.ckpt] [--photos ../shared/photos]
-                                 [--shots 1 3 5] [--draws 3] [--parts both] [--steps 150]
+                                 [--shots 1 3 5] [--draws 3] [--parts both] [--steps 150] [--sources NAME ...]
 
 For each source with at least max(shots) + 1 photos of every letter it holds: draw k photos per letter
 (seeded by source, k and draw), adapt the base model on them, and measure the adapted model on that
@@ -56,6 +56,8 @@ def main() -> None:
     ap.add_argument("--parts", default=Recipe.parts, choices=["deep", "both", "landmarks", "head"])
     ap.add_argument("--steps", type=int, default=Recipe.steps)
     ap.add_argument("--lr", type=float, default=Recipe.lr)
+    ap.add_argument("--rows", type=int, default=Recipe.rows_per_step, help="dataset rows mixed into each step")
+    ap.add_argument("--sources", nargs="+", default=None, help="adapt to these sources only (default: every one)")
     args = ap.parse_args()
     base = load_system(args.ckpt)
     sources = read_sources(Path(args.photos), base)
@@ -66,10 +68,12 @@ def main() -> None:
         + ", ".join(f"{s} {a:.1%}" for s, a in base_acc.items())
         + f"; test {accuracy(base, test):.4f}"
     )
-    print(f"recipe: parts={args.parts} steps={args.steps} lr={args.lr}\n")
+    print(f"recipe: parts={args.parts} steps={args.steps} lr={args.lr} rows={args.rows}\n")
     print("| source | k | same source, held out | other sources (base) | official test | seconds |")
     print("|---|---|---|---|---|---|")
     for source, shots in sources.items():
+        if args.sources and source not in args.sources:
+            continue
         counts = np.bincount(shots.labels)
         if counts[counts > 0].min() <= max(args.shots):
             print(f"| {source} | - | too few photos per letter ({counts[counts > 0].min()}) | | | |")
@@ -81,9 +85,8 @@ def main() -> None:
                 seed = zlib.crc32(f"{source}/{k}/{d}".encode())
                 train, held = draw(shots, k, seed)
                 start = time.perf_counter()
-                model = adapt_system(
-                    base, shots.subset(train), rows, Recipe(steps=args.steps, lr=args.lr, seed=d, parts=args.parts)
-                )
+                recipe = Recipe(args.steps, args.lr, rows_per_step=args.rows, seed=d, parts=args.parts)
+                model = adapt_system(base, shots.subset(train), rows, recipe)
                 secs.append(time.perf_counter() - start)
                 same.append(accuracy(model, shots.subset(held)))
                 base_held.append(accuracy(base, shots.subset(held)))

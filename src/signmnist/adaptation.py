@@ -70,7 +70,7 @@ class Recipe:
     """
 
     steps: int = 300
-    lr: float = 1e-3
+    lr: float = 2e-3
     photos_per_step: int = 64
     rows_per_step: int = 128
     seed: int = 0
