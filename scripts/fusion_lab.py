@@ -40,17 +40,24 @@ def networks(system, images, points, labels, photo_like: bool = False) -> tuple[
     return image, hand, found, labels
 
 
-def photo_set(system, root: Path) -> tuple[torch.Tensor, ...] | None:
-    """`networks` on the labelled photos under `root` (None if there are none)."""
-    found = find_photos(root, system.preprocess.labels) if root.is_dir() else []
-    decoded = image_items([p.path for p in found], system.preprocess)
+def photo_inputs(preprocess, root: Path) -> tuple[torch.Tensor, ...] | None:
+    """The labelled photos under `root` that decode, as (views uint8 (N, V, 28, 28), landmarks (N, 21, 3),
+    labels (N,)); None if there are none."""
+    found = find_photos(root, preprocess.labels) if root.is_dir() else []
+    decoded = image_items([p.path for p in found], preprocess)
     items = [(p, it) for p, it in zip(found, decoded, strict=True) if not it.error]
     if not items:
         return None
-    views = torch.from_numpy(stack_views([it.image for _, it in items], system.preprocess.views))
+    views = torch.from_numpy(stack_views([it.image for _, it in items], preprocess.views))
     points = torch.from_numpy(stack_landmarks([it.landmarks for _, it in items]))
-    labels = torch.tensor([system.preprocess.labels.index(p.letter) for p, _ in items])
-    return networks(system, views, points, labels)
+    labels = torch.tensor([preprocess.labels.index(p.letter) for p, _ in items])
+    return views, points, labels
+
+
+def photo_set(system, root: Path) -> tuple[torch.Tensor, ...] | None:
+    """`networks` on the labelled photos under `root` (None if there are none)."""
+    inputs = photo_inputs(system.preprocess, root)
+    return None if inputs is None else networks(system, *inputs)
 
 
 def main() -> None:

@@ -11,14 +11,12 @@ import sys
 from pathlib import Path
 
 import torch
+from fusion_lab import photo_inputs
 
 from signmnist.data import SignMNISTDataModule
-from signmnist.eval_photos import find_photos
 from signmnist.features import normalize_landmarks
 from signmnist.graph import hand_found
-from signmnist.inputs import image_items
 from signmnist.preprocess import Preprocess
-from signmnist.runtime import stack_landmarks
 
 THUMB_TIP, INDEX_KNUCKLE, INDEX_TIP = 4, 5, 8
 
@@ -38,10 +36,7 @@ def main() -> None:
     data = SignMNISTDataModule(landmarks=True)
     data.setup("fit")
     _, row_points, row_labels = data.train_set
-    photos = find_photos(root, preprocess.labels)
-    items = list(image_items([p.path for p in photos], preprocess))
-    photo_points = torch.from_numpy(stack_landmarks([it.landmarks for it in items]))
-    photo_labels = torch.tensor([preprocess.labels.index(p.letter) for p in photos])
+    _, photo_points, photo_labels = photo_inputs(preprocess, root)
     print("| letter | where | hands | thumb tip from the index knuckle (x, y) | index tip (x, y) |")
     print("|---|---|---|---|---|")
     for letter in letters:

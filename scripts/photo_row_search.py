@@ -14,30 +14,23 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from fusion_lab import networks
+from fusion_lab import networks, photo_inputs
 
 from signmnist.checkpoint import load_system
-from signmnist.eval_photos import find_photos
 from signmnist.fusion import fuse
-from signmnist.inputs import image_items
 from signmnist.landmarks import find
-from signmnist.runtime import stack_landmarks, stack_views
+from signmnist.runtime import stack_landmarks
 
 
 def main() -> None:
     system = load_system(Path(sys.argv[1] if len(sys.argv) > 1 else "checkpoints/photo/best.ckpt")).eval()
     root = Path(sys.argv[2] if len(sys.argv) > 2 else "../shared/photos")
-    labels = system.preprocess.labels
-    photos = find_photos(root, labels)
-    read = [(p, it) for p, it in zip(photos, image_items([p.path for p in photos], system.preprocess), strict=True)]
-    items = [it for _, it in read if not it.error]
-    views = torch.from_numpy(stack_views([it.image for it in items], system.preprocess.views))
-    y = torch.tensor([labels.index(p.letter) for p, it in read if not it.error])
-    usual = torch.from_numpy(stack_landmarks([it.landmarks for it in items]))
+    views, usual, y = photo_inputs(system.preprocess, root)
     # The plain crop (the last view) is the 28x28 image most like a dataset row.
-    rows = torch.from_numpy(stack_landmarks([find(np.repeat(it.image[-1][..., None], 3, axis=2)) for it in items]))
+    crops = views[:, -1].numpy()  # uint8 (N, 28, 28)
+    rows = torch.from_numpy(stack_landmarks([find(np.repeat(crop[..., None], 3, axis=2)) for crop in crops]))
     in_rows = torch.isfinite(rows).all(-1).all(-1)  # (N,)
-    print(f"{len(items)} photos; a hand found by the row-style search in {float(in_rows.float().mean()):.1%}")
+    print(f"{len(y)} photos; a hand found by the row-style search in {float(in_rows.float().mean()):.1%}")
     print("| landmarks | found | landmark network where found | fused |\n|---|---|---|---|")
     either = torch.where(in_rows[:, None, None], rows, usual)
     for name, points in [("the photo's (as deployed)", usual), ("row-style", rows),
