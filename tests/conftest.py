@@ -174,3 +174,11 @@ def chromium(*flags: str):
                  "--disable-component-update", "--disable-dev-shm-usage", *flags):  # fmt: skip
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def fake_landmarks() -> np.ndarray:
+    """21 (x, y) points of an upright open hand, palm around (100, 130), fingers up to y=40."""
+    wrist, palm = [(100, 170)], [(80 + 10 * i, 130) for i in range(4)]
+    fingers = [(80 + 10 * i, 130 - 30 * k) for i in range(4) for k in (1, 2, 3)]
+    thumb = [(70, 160), (60, 150), (55, 140), (50, 130)]
+    return np.array(wrist + thumb + [p for i in range(4) for p in [palm[i], *fingers[3 * i : 3 * i + 3]]], float)

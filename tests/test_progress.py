@@ -8,6 +8,7 @@ import pytest
 from conftest import tiny_args
 from signmnist import landmarks, progress
 from signmnist.cli import cli_main
+from signmnist.hands import Hand
 
 
 def test_off_a_terminal_a_step_is_one_summary_line(caplog, capsys):
@@ -39,7 +40,7 @@ def test_a_failed_step_prints_no_summary(caplog):
 def test_the_dataset_landmark_search_shows_its_progress(monkeypatch, caplog):
     caplog.set_level(logging.INFO, logger="signmnist")
     monkeypatch.setattr(landmarks, "_require_mediapipe", lambda: None)
-    monkeypatch.setattr(landmarks, "find", lambda rgb: np.ones((21, 3), np.float32))
+    monkeypatch.setattr(landmarks, "find", lambda rgb: Hand(np.ones((21, 3), np.float32), right=False))
     points = landmarks.for_rows(np.zeros((600, 28, 28), np.uint8), "train.csv", workers=1, chunk=256)
     assert points.shape == (600, 21, 3)
     assert any(r.getMessage().startswith("hand landmarks in train.csv: 600 rows in ") for r in caplog.records)

@@ -8,13 +8,14 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import ROOT, tiny_args
+from conftest import ROOT, fake_landmarks, tiny_args
 from signmnist.augment import RobustAugment
 from signmnist.calibration import temper
 from signmnist.cli import cli_main
 from signmnist.datafile import load_csv
 from signmnist.errors import ConfigError
 from signmnist.export import export
+from signmnist.hands import Hand
 from signmnist.images import center_square, trim_square
 from signmnist.preprocess import Preprocess
 from signmnist.runtime import TorchClassifier, load_classifier
@@ -225,18 +226,10 @@ def test_unknown_augment_option_is_a_config_error():
         SignMNISTSystem(augment="robust", augment_options={"sparkle": 1})
 
 
-def _fake_landmarks() -> np.ndarray:
-    """21 (x, y) points of an upright open hand, palm around (100, 130), fingers up to y=40."""
-    wrist, palm = [(100, 170)], [(80 + 10 * i, 130) for i in range(4)]
-    fingers = [(80 + 10 * i, 130 - 30 * k) for i in range(4) for k in (1, 2, 3)]
-    thumb = [(70, 160), (60, 150), (55, 140), (50, 130)]
-    return np.array(wrist + thumb + [p for i in range(4) for p in [palm[i], *fingers[3 * i : 3 * i + 3]]], float)
-
-
 def test_hand_mask_covers_the_hand_and_nothing_far_from_it():
     from signmnist.hands import hand_mask
 
-    pts = _fake_landmarks()
+    pts = fake_landmarks()
     mask = hand_mask(pts, (200, 200))
     assert mask.shape == (200, 200) and mask.min() >= 0 and mask.max() <= 1
     assert (mask[pts[:, 1].astype(int), pts[:, 0].astype(int)] > 0.9).all()  # every landmark is inside
@@ -247,7 +240,7 @@ def test_masked_hand_crop_puts_the_hand_on_black(monkeypatch, tmp_path):
     from signmnist import landmarks
     from signmnist.images import load_image, prepare
 
-    points = np.c_[_fake_landmarks(), np.zeros(21)]  # (21, 3), as MediaPipe gives them
+    points = np.c_[fake_landmarks(), np.zeros(21)]  # (21, 3), as MediaPipe gives them
     gray = np.full((200, 200), 180, np.uint8)  # a bright room around the hand
     (plain,), (masked,) = prepare(gray, 28, "hand", points=points), prepare(gray, 28, "hand", (True,), points)
     assert plain.min() > 150  # the crop alone keeps the room
@@ -255,7 +248,8 @@ def test_masked_hand_crop_puts_the_hand_on_black(monkeypatch, tmp_path):
     assert masked[14, 14] > 150  # the palm is kept
     # mask_tta and landmarks: both views and the landmark input from one hand search, the cut-out first
     calls = []
-    monkeypatch.setattr(landmarks, "find", lambda rgb: calls.append(rgb.shape) or points.astype(np.float32))
+    hand = Hand(points.astype(np.float32), right=False)
+    monkeypatch.setattr(landmarks, "find", lambda rgb: calls.append(rgb.shape) or hand)
     Image.fromarray(gray).save(tmp_path / "room.png")
     pre = Preprocess(crop="hand", mask_hand=True, mask_tta=True, landmarks=True)
     loaded = load_image(tmp_path / "room.png", pre)
@@ -269,12 +263,13 @@ def test_hand_search_retries_on_a_padded_frame(monkeypatch):
 
     seen = []
 
-    def landmarks(rgb):  # finds the hand only once it no longer fills the frame
+    def search(rgb):  # finds the hand only once it no longer fills the frame
         seen.append(rgb.shape)
-        return None if len(seen) == 1 else np.array([[rgb.shape[1] / 2, rgb.shape[0] / 2, -7.0]] * 21)
+        centre = np.array([[rgb.shape[1] / 2, rgb.shape[0] / 2, -7.0]] * 21)
+        return None if len(seen) == 1 else hands.Hand(centre, right=False)
 
-    monkeypatch.setattr(hands, "_landmarks", landmarks)
-    points = hands.find_hand(np.zeros((100, 60, 3), np.uint8))
+    monkeypatch.setattr(hands, "_search", search)
+    points = hands.find_hand(np.zeros((100, 60, 3), np.uint8)).points
     pad = int(100 * hands.RETRY_PAD)
     assert seen == [(100, 60, 3), (100 + 2 * pad, 60 + 2 * pad, 3)]
     np.testing.assert_allclose(points[0], (30, 50, -7))  # the padded frame's centre, in the original's pixels; z kept
@@ -295,9 +290,10 @@ def test_mediapipe_finds_the_hand_in_real_photos():
     found = 0
     for path in paths:
         rgb = np.asarray(Image.open(path).convert("RGB"))
-        points = find_hand(rgb)
-        if points is not None:
+        hand = find_hand(rgb)
+        if hand is not None:
             found += 1
+            points = hand.points
             h, w = rgb.shape[:2]
             assert points.shape == (21, 3) and (points[:, 0] > -0.1 * w).all() and (points[:, 1] < 1.1 * h).all()
         model_input, _, _ = load_image(path, Preprocess(crop="hand", mask_hand=True, mask_tta=True))

@@ -150,9 +150,10 @@ def prepare(
     crop: str = "center",
     masks: tuple[bool, ...] = (False,),
     points: np.ndarray | None = None,
+    mirror: bool = False,
 ) -> np.ndarray:
     """uint8 (H, W) -> uint8 (V, size, size), one view per entry of `masks`: square crops, then
-    area-averaging resize.
+    area-averaging resize, then mirrored left to right if `mirror` (`Preprocess.canonical_hand`).
 
     crop: 'center' (centred square), 'trim' (cut a uniform backdrop away first) or 'hand' (a square
     around the hand whose landmarks are `points`, cut out onto black where `masks` says True; 'trim'
@@ -164,7 +165,8 @@ def prepare(
         squares = _hand_squares(gray, masks, points)
     else:
         squares = [trim_square(gray)] * len(masks)
-    return np.stack([_resize(s, size) for s in squares])
+    views = np.stack([_resize(s, size) for s in squares])  # (V, size, size)
+    return np.ascontiguousarray(views[:, :, ::-1]) if mirror else views
 
 
 def _open_upright(source: str | os.PathLike | bytes, name: str | None) -> Image.Image:
@@ -204,12 +206,17 @@ def load_image(
     img = _open_upright(source, name)
     gray = _to_gray(img)
     preprocess = preprocess or Preprocess()
-    points = landmarks.missing()
+    hand = None
     if preprocess.landmarks or (preprocess.crop == "hand" and gray.shape != (preprocess.image_size,) * 2):
-        found = landmarks.find(np.asarray(img.convert("RGB")))  # one search: crop, cut-out and landmark input
-        points = points if found is None else found
-    views = prepare(gray, preprocess.image_size, preprocess.crop, preprocess.view_masks, points)
-    return Loaded(views, gray, points)
+        hand = landmarks.find(np.asarray(img.convert("RGB")))  # one search: crop, cut-out, side and landmark input
+    points = landmarks.missing() if hand is None else hand.points
+    return _loaded(gray, preprocess, points, hand is not None and hand.right)
+
+
+def _loaded(gray: np.ndarray, preprocess: Preprocess, points: np.ndarray, right: bool) -> Loaded:
+    mirror = right and preprocess.canonical_hand and gray.shape != (preprocess.image_size,) * 2
+    views = prepare(gray, preprocess.image_size, preprocess.crop, preprocess.view_masks, points, mirror)
+    return Loaded(views, gray, np.asarray(points, dtype=np.float32))
 
 
 def load_rgb(source: str | os.PathLike | bytes, name: str | None = None) -> np.ndarray:
@@ -221,12 +228,12 @@ def load_rgb(source: str | os.PathLike | bytes, name: str | None = None) -> np.n
     return np.asarray(_open_upright(source, name).convert("RGB"))
 
 
-def frame_input(rgb: np.ndarray, preprocess: Preprocess, points: np.ndarray) -> Loaded:
+def frame_input(rgb: np.ndarray, preprocess: Preprocess, points: np.ndarray, right: bool = False) -> Loaded:
     """A video frame, uint8 RGB (H, W, 3), whose hand was searched already (`points` float (21, 3), NaN:
-    none found) -> the model's input, prepared exactly as `load_image` prepares a photo."""
+    none found; `right`: MediaPipe calls it "Right") -> the model's input, prepared exactly as
+    `load_image` prepares a photo."""
     gray = np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.uint8)
-    views = prepare(gray, preprocess.image_size, preprocess.crop, preprocess.view_masks, points)
-    return Loaded(views, gray, np.asarray(points, dtype=np.float32))
+    return _loaded(gray, preprocess, points, right)
 
 
 def find_images(root: Path) -> list[Path]:

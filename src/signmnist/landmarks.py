@@ -18,12 +18,16 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from signmnist.errors import ConfigError
 from signmnist.facts import NUM_POINTS
 from signmnist.progress import Progress
+
+if TYPE_CHECKING:  # MediaPipe stays optional: hands imports it only when a hand is searched for
+    from signmnist.hands import Hand
 
 log = logging.getLogger(__name__)
 
@@ -54,35 +58,35 @@ def missing(n: int | None = None) -> np.ndarray:
     return np.full((NUM_POINTS, 3) if n is None else (n, NUM_POINTS, 3), np.nan, np.float32)
 
 
-def find(rgb: np.ndarray) -> np.ndarray | None:
-    """Landmarks, float32 (21, 3) in pixels of `rgb` (uint8 (H, W, 3)), or None if no hand is found.
+def find(rgb: np.ndarray) -> Hand | None:
+    """The hand in `rgb` (uint8 (H, W, 3)), landmarks float32 (21, 3) in its pixels, or None if none is found.
 
     Small images (dataset rows, 28x28 files) are upscaled to SEARCH_SIDE and searched edge-padded
     by ROW_PAD right away: as they are, MediaPipe found a hand in none of 400 train rows. The points
     are mapped back to the image's pixels.
     """
-    from signmnist.hands import find_hand
+    from signmnist.hands import Hand, find_hand
 
     factor = SEARCH_SIDE / min(rgb.shape[:2])
     if factor <= 1:
-        points = find_hand(rgb)
-        return None if points is None else points.astype(np.float32)
+        hand = find_hand(rgb)
+        return None if hand is None else Hand(hand.points.astype(np.float32), hand.right)
     from PIL import Image
 
     h, w = rgb.shape[:2]
     size = (round(w * factor), round(h * factor))
     big = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BICUBIC))
-    points = find_hand(big, pads=(ROW_PAD,))
-    return None if points is None else (points / factor).astype(np.float32)
+    hand = find_hand(big, pads=(ROW_PAD,))
+    return None if hand is None else Hand((hand.points / factor).astype(np.float32), hand.right)
 
 
 def _rows(images: np.ndarray) -> np.ndarray:
     """uint8 (N, 28, 28) -> float32 (N, 21, 3), in one process."""
     out = missing(len(images))
     for i, gray in enumerate(images):
-        points = find(np.repeat(gray[..., None], 3, axis=2))
-        if points is not None:
-            out[i] = points
+        hand = find(np.repeat(gray[..., None], 3, axis=2))
+        if hand is not None:
+            out[i] = hand.points
     return out
 
 

@@ -49,15 +49,16 @@ class StreamReader:
         self.speller = speller or Speller(classifier.preprocess.labels)
         self._tracker = hands.Tracker() if track else None
 
-    def _search(self, rgb: np.ndarray) -> np.ndarray | None:
+    def _search(self, rgb: np.ndarray) -> hands.Hand | None:
         return self._tracker.find(rgb) if self._tracker is not None else landmarks.find(rgb)
 
     def read(self, rgb: np.ndarray, t: float) -> FrameResult:
         """One frame, uint8 RGB (H, W, 3), at `t` seconds -> what it gave (frames must come in order)."""
         found = self._search(rgb)
-        points = landmarks.missing() if found is None else found.astype(np.float32)
+        points = landmarks.missing() if found is None else found.points.astype(np.float32)
         pre = self.classifier.preprocess
-        views = stack_views([frame_input(rgb, pre, points).views], pre.views)  # (1, V, 28, 28)
+        right = found is not None and found.right
+        views = stack_views([frame_input(rgb, pre, points, right).views], pre.views)  # (1, V, 28, 28)
         probs = self.classifier.predict(views, points[None])[0]  # (25,)
         # Without MediaPipe no hand is ever found: then every frame counts as showing one.
         hand = found is not None or not hands.available()
