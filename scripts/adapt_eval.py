@@ -53,7 +53,7 @@ def main() -> None:
     ap.add_argument("--photos", default="../shared/photos")
     ap.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5])
     ap.add_argument("--draws", type=int, default=3)
-    ap.add_argument("--parts", default=Recipe.parts, choices=["deep", "both", "landmarks", "head"])
+    ap.add_argument("--parts", default=Recipe.parts, choices=["deep", "all", "both", "landmarks", "head"])
     ap.add_argument("--steps", type=int, default=Recipe.steps)
     ap.add_argument("--lr", type=float, default=Recipe.lr)
     ap.add_argument("--rows", type=int, default=Recipe.rows_per_step, help="dataset rows mixed into each step")

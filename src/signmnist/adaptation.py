@@ -66,7 +66,8 @@ class Recipe:
         rows_per_step: Dataset rows mixed into each step.
         seed: Seed of the sampling, augmentation and dropout.
         parts: What learns: 'deep' (the landmark network, and the image network's last convolution block and
-            linear layer), 'both' (the landmark network and the last linear layer), 'landmarks' or 'head'.
+            linear layer), 'all' (the landmark network and the whole image network, BatchNorm statistics
+            kept), 'both' (the landmark network and the last linear layer), 'landmarks' or 'head'.
     """
 
     steps: int = 300
@@ -74,16 +75,18 @@ class Recipe:
     photos_per_step: int = 64
     rows_per_step: int = 128
     seed: int = 0
-    parts: Literal["deep", "both", "landmarks", "head"] = "deep"
+    parts: Literal["deep", "all", "both", "landmarks", "head"] = "deep"
 
 
 def trainable(system: SignMNISTSystem, parts: str = "deep") -> list[torch.nn.Parameter]:
     """The parameters an adaptation changes (see `Recipe.parts`)."""
     head = [m for m in system.net.modules() if isinstance(m, torch.nn.Linear)][-1]
     params = list(head.parameters()) if parts in ("both", "head", "deep") or system.landmark_net is None else []
+    if parts == "all":
+        params = list(system.net.parameters())
     if parts == "deep" and hasattr(system.net, "features"):  # the CNN's last convolution block as well
         params += [p for n, p in system.net.features[-1].named_parameters()]
-    if system.landmark_net is not None and parts in ("both", "landmarks", "deep"):
+    if system.landmark_net is not None and parts in ("both", "landmarks", "deep", "all"):
         params += list(system.landmark_net.parameters())
     return params
 
