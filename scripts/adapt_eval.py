@@ -57,6 +57,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=Recipe.steps)
     ap.add_argument("--lr", type=float, default=Recipe.lr)
     ap.add_argument("--rows", type=int, default=Recipe.rows_per_step, help="dataset rows mixed into each step")
+    ap.add_argument(
+        "--smoothing", type=float, default=Recipe.label_smoothing, help="label smoothing (default: the recipe's)"
+    )
     ap.add_argument("--sources", nargs="+", default=None, help="adapt to these sources only (default: every one)")
     args = ap.parse_args()
     base = load_system(args.ckpt)
@@ -68,7 +71,7 @@ def main() -> None:
         + ", ".join(f"{s} {a:.1%}" for s, a in base_acc.items())
         + f"; test {accuracy(base, test):.4f}"
     )
-    print(f"recipe: parts={args.parts} steps={args.steps} lr={args.lr} rows={args.rows}\n")
+    print(f"recipe: parts={args.parts} steps={args.steps} lr={args.lr} rows={args.rows} smoothing={args.smoothing}\n")
     print("| source | k | same source, held out | other sources (base) | official test | seconds |")
     print("|---|---|---|---|---|---|")
     for source, shots in sources.items():
@@ -85,7 +88,8 @@ def main() -> None:
                 seed = zlib.crc32(f"{source}/{k}/{d}".encode())
                 train, held = draw(shots, k, seed)
                 start = time.perf_counter()
-                recipe = Recipe(args.steps, args.lr, rows_per_step=args.rows, seed=d, parts=args.parts)
+                recipe = Recipe(args.steps, args.lr, rows_per_step=args.rows, seed=d, parts=args.parts,
+                                label_smoothing=args.smoothing)  # fmt: skip
                 model = adapt_system(base, shots.subset(train), rows, recipe)
                 secs.append(time.perf_counter() - start)
                 same.append(accuracy(model, shots.subset(held)))

@@ -26,7 +26,7 @@ from signmnist.errors import ConfigError
 from signmnist.facts import NUM_POINTS
 from signmnist.progress import Progress
 
-if TYPE_CHECKING:  # MediaPipe stays optional: hands imports it only when a hand is searched for
+if TYPE_CHECKING:  # hands is imported where a hand is searched for (find), not with this module
     from signmnist.hands import Hand
 
 log = logging.getLogger(__name__)

@@ -61,7 +61,8 @@ class Preprocess:
         canonical_hand: With crop 'hand', mirror the image network's views of a hand that MediaPipe
             calls "Right" (in a plain photo, a left hand; in a mirrored selfie view, a right one), so
             that every hand reaches the image network drawn the way the dataset's are (MediaPipe
-            calls 93 of 98 sampled test rows "Left"). The landmarks stay as found: with `flip_tta`,
+            calls 98% of 960 official test rows "Left"). Off by default: it gained nothing beyond the
+            spread of seeds (docs/real-photos.md). The landmarks stay as found: with `flip_tta`,
             which this needs where landmarks are read, the landmark network reads them both ways.
             Dataset rows are read as they are.
     """
