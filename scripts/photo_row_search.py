@@ -28,7 +28,8 @@ def main() -> None:
     views, usual, y = photo_inputs(system.preprocess, root)
     # The plain crop (the last view) is the 28x28 image most like a dataset row.
     crops = views[:, -1].numpy()  # uint8 (N, 28, 28)
-    rows = torch.from_numpy(stack_landmarks([find(np.repeat(crop[..., None], 3, axis=2)) for crop in crops]))
+    hands = [find(np.repeat(crop[..., None], 3, axis=2)) for crop in crops]
+    rows = torch.from_numpy(stack_landmarks([None if hand is None else hand.points for hand in hands]))
     in_rows = torch.isfinite(rows).all(-1).all(-1)  # (N,)
     print(f"{len(y)} photos; a hand found by the row-style search in {float(in_rows.float().mean()):.1%}")
     print("| landmarks | found | landmark network where found | fused |\n|---|---|---|---|")

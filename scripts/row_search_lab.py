@@ -38,9 +38,10 @@ def upscale(gray: np.ndarray, side: int = SEARCH_SIDE, sharpen: bool = False, st
 def search(big: np.ndarray, pads: tuple[float, ...] = (RETRY_PAD,), mirror: bool = False) -> np.ndarray | None:
     """Landmarks in 28x28 pixels, or None."""
     image = big[:, ::-1].copy() if mirror else big
-    points = find_hand(image, pads=pads)
-    if points is None:
+    hand = find_hand(image, pads=pads)
+    if hand is None:
         return None
+    points = hand.points
     if mirror:
         points[:, 0] = big.shape[1] - points[:, 0]
     return points * (28 / big.shape[0])
