@@ -15,21 +15,17 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+from fusion_lab import decoded_photos
 
 from signmnist.adapt import dataset_shots
 from signmnist.adaptation import Recipe, Shots, accuracy, adapt_system
 from signmnist.checkpoint import load_system
-from signmnist.eval_photos import find_photos
-from signmnist.inputs import image_items
 
 
 def read_sources(root: Path, system) -> dict[str, Shots]:
-    photos = find_photos(root, system.preprocess.labels)
-    items = list(image_items([p.path for p in photos], system.preprocess))
     by_source: dict[str, list] = {}
-    for p, it in zip(photos, items, strict=True):
-        if it.error is None:
-            by_source.setdefault(p.source, []).append((it, system.preprocess.labels.index(p.letter)))
+    for p, it in decoded_photos(system.preprocess, root):
+        by_source.setdefault(p.source, []).append((it, system.preprocess.labels.index(p.letter)))
     return {
         s: Shots.stack([it.image for it, _ in rows], [it.landmarks for it, _ in rows], [label for _, label in rows])
         for s, rows in by_source.items()

@@ -40,12 +40,17 @@ def networks(system, images, points, labels, photo_like: bool = False) -> tuple[
     return image, hand, found, labels
 
 
+def decoded_photos(preprocess, root: Path) -> list[tuple]:
+    """The labelled photos under `root` that decode, as (eval_photos.Photo, inputs.Item) pairs."""
+    found = find_photos(root, preprocess.labels) if root.is_dir() else []
+    decoded = image_items([p.path for p in found], preprocess)
+    return [(p, it) for p, it in zip(found, decoded, strict=True) if not it.error]
+
+
 def photo_inputs(preprocess, root: Path) -> tuple[torch.Tensor, ...] | None:
     """The labelled photos under `root` that decode, as (views uint8 (N, V, 28, 28), landmarks (N, 21, 3),
     labels (N,)); None if there are none."""
-    found = find_photos(root, preprocess.labels) if root.is_dir() else []
-    decoded = image_items([p.path for p in found], preprocess)
-    items = [(p, it) for p, it in zip(found, decoded, strict=True) if not it.error]
+    items = decoded_photos(preprocess, root)
     if not items:
         return None
     views = torch.from_numpy(stack_views([it.image for _, it in items], preprocess.views))

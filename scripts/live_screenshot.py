@@ -6,10 +6,12 @@
 Needs Debian's chromium and chromium-driver (what `make test` installs) and the dev extra (selenium).
 """
 
+import contextlib
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from selenium import webdriver
@@ -36,24 +38,31 @@ def browser(camera: Path | None = None) -> webdriver.Chrome:
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
 
 
+@contextlib.contextmanager
+def served_page(model: Path, size: tuple[int, int], camera: Path | None = None) -> Iterator[webdriver.Chrome]:
+    """The page of a server running `model`, open in headless Chromium at `size` (width, height)."""
+    with running_server(model) as url:
+        page = browser(camera)
+        try:
+            page.set_window_size(*size)
+            page.get(url + "/")
+            yield page
+        finally:
+            page.quit()
+
+
 def main() -> None:
     model = Path(sys.argv[1] if len(sys.argv) > 1 else "checkpoints/photo/model.onnx")
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/live.png")
     frames = [frame(None)] * 2 * FPS + script(WORD, found_rows(WORD), hold=1.5)
     camera = write_y4m(frames, Path(tempfile.mkdtemp()) / "camera.y4m")
-    with running_server(model) as url:
-        page = browser(camera)
-        try:
-            page.set_window_size(1100, 700)
-            page.get(url + "/")
-            page.find_element(By.ID, "tab-live").click()
-            page.find_element(By.ID, "live-start").click()
-            WebDriverWait(page, 120).until(lambda p: "HELL" in p.find_element(By.ID, "transcript").text)
-            WebDriverWait(page, 30).until(lambda p: p.find_element(By.ID, "live-letter").text == "O")
-            time.sleep(0.5)  # the ring part-way round
-            page.save_screenshot(str(out))
-        finally:
-            page.quit()
+    with served_page(model, (1100, 700), camera) as page:
+        page.find_element(By.ID, "tab-live").click()
+        page.find_element(By.ID, "live-start").click()
+        WebDriverWait(page, 120).until(lambda p: "HELL" in p.find_element(By.ID, "transcript").text)
+        WebDriverWait(page, 30).until(lambda p: p.find_element(By.ID, "live-letter").text == "O")
+        time.sleep(0.5)  # the ring part-way round
+        page.save_screenshot(str(out))
     print(f"written {out}")
 
 

@@ -10,11 +10,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from live_screenshot import browser  # the same headless Chromium, without a camera
+from live_screenshot import served_page  # the same headless Chromium, without a camera
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from signmnist.bench.loadtest import running_server
 from signmnist.images import find_images
 from signmnist.synthetic import TEST_CSV, synthetic_photos
 
@@ -23,17 +22,11 @@ def main() -> None:
     model = Path(sys.argv[1] if len(sys.argv) > 1 else "checkpoints/photo/model.onnx")
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/serve.png")
     photo = find_images(synthetic_photos(TEST_CSV, Path(tempfile.mkdtemp()), n=1, seed=3))[0]
-    with running_server(model) as url:
-        page = browser()
-        try:
-            page.set_window_size(1100, 640)
-            page.get(url + "/")
-            page.find_element(By.ID, "file").send_keys(str(photo))
-            WebDriverWait(page, 60).until(lambda p: p.find_element(By.ID, "letter").text != "?")
-            letter = page.find_element(By.ID, "letter").text
-            page.save_screenshot(str(out))
-        finally:
-            page.quit()
+    with served_page(model, (1100, 640)) as page:
+        page.find_element(By.ID, "file").send_keys(str(photo))
+        WebDriverWait(page, 60).until(lambda p: p.find_element(By.ID, "letter").text != "?")
+        letter = page.find_element(By.ID, "letter").text
+        page.save_screenshot(str(out))
     print(f"written {out}: a synthetic photo of {photo.parent.name}, read as {letter}")
 
 
