@@ -18,6 +18,7 @@ from signmnist.data import SignMNISTDataModule
 
 @torch.inference_mode()
 def accuracy(system, images: torch.Tensor, points: torch.Tensor, labels: torch.Tensor) -> float:
+    """The share of images (uint8 (N, V or 1, 28, 28)) the model's deployed graph reads right."""
     graph = system.inference_graph().eval()
     views = images.expand(-1, system.preprocess.views, -1, -1)  # a row stands for each view
     pred = torch.cat([graph(views[i : i + 512], points[i : i + 512]).argmax(-1) for i in range(0, len(views), 512)])

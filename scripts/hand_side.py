@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from either_hand import accuracy  # the same reading of a model's answers
 from PIL import Image
 
 from signmnist.checkpoint import load_system
@@ -73,13 +74,6 @@ def decode(sources: list[Source], mirror: bool, pre: Preprocess) -> tuple[torch.
     return views, points
 
 
-@torch.inference_mode()
-def accuracy(system, views: torch.Tensor, points: torch.Tensor, truth: list[int]) -> float:
-    graph = system.inference_graph().eval()
-    pred = torch.cat([graph(views[i : i + 256], points[i : i + 256]).argmax(-1) for i in range(0, len(views), 256)])
-    return float((pred == torch.tensor(truth)).float().mean())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("ckpts", nargs="+", type=Path)
@@ -101,7 +95,7 @@ def main() -> None:
             for canonical in (False, True):
                 inputs[canonical] = decode(sources, mirror, dataclasses.replace(pre, canonical_hand=canonical))
             for system in systems:
-                acc = [accuracy(system, *inputs[c], truth) for c in (False, True)]
+                acc = [accuracy(system, *inputs[c], torch.tensor(truth)) for c in (False, True)]
                 cells.append(f"{acc[0]:.1%} / {acc[1]:.1%}")
             right = float((inputs[True][0] != inputs[False][0]).flatten(1).any(1).float().mean())  # views mirrored
             print(f"| {name} ({len(truth)}) | {'yes' if mirror else 'no'} | {right:.0%} | " + " | ".join(cells) + " |")

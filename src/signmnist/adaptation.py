@@ -87,9 +87,9 @@ def trainable(system: SignMNISTSystem, parts: str = "deep") -> list[torch.nn.Par
     """The parameters an adaptation changes (see `Recipe.parts`)."""
     head = [m for m in system.net.modules() if isinstance(m, torch.nn.Linear)][-1]
     params = list(head.parameters()) if parts in ("both", "head", "deep") or system.landmark_net is None else []
-    if parts == "all":
+    if parts == "all":  # the whole image network
         params = list(system.net.parameters())
-    if parts == "deep" and hasattr(system.net, "features"):  # the CNN's last convolution block as well
+    elif parts == "deep" and hasattr(system.net, "features"):  # the CNN's last convolution block as well
         params += [p for n, p in system.net.features[-1].named_parameters()]
     if system.landmark_net is not None and parts in ("both", "landmarks", "deep", "all"):
         params += list(system.landmark_net.parameters())
