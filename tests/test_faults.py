@@ -48,12 +48,17 @@ def _weights(path: Path) -> dict[str, torch.Tensor]:
     return load_checkpoint(path)["state_dict"]
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_signal_stops_at_a_step_boundary_saves_and_resume_is_exact(data, tmp_path, sig, code):
-    # The reference: the same seed, uninterrupted.
-    ref = _run(_fit_cmd(data, tmp_path / "ref", "--trainer.max_epochs=4"))
+@pytest.fixture(scope="module")
+def reference(data, tmp_path_factory) -> Path:
+    """The last checkpoint of the fit the signal tests interrupt, run uninterrupted with the same seed."""
+    out = tmp_path_factory.mktemp("reference")
+    ref = _run(_fit_cmd(data, out, "--trainer.max_epochs=4"))
     assert ref.returncode == 0, ref.stderr[-3000:]
+    return out / "ckpt/last.ckpt"
 
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_stops_at_a_step_boundary_saves_and_resume_is_exact(data, reference, tmp_path, sig, code):
     out = tmp_path / "run"
     proc = _start(_fit_cmd(data, out, "--trainer.max_epochs=4"))
     _wait_for(out / "ckpt/last.ckpt", proc)  # at least one epoch done
@@ -71,9 +76,9 @@ def test_signal_stops_at_a_step_boundary_saves_and_resume_is_exact(data, tmp_pat
     resumed = _run(_fit_cmd(data, out, "--trainer.max_epochs=4", "--ckpt_path=last"))
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     final = load_checkpoint(out / "ckpt/last.ckpt")
-    assert final["global_step"] == load_checkpoint(tmp_path / "ref/ckpt/last.ckpt")["global_step"] > stopped_at
+    assert final["global_step"] == load_checkpoint(reference)["global_step"] > stopped_at
     # Resumed == uninterrupted: same seed, deterministic CPU kernels, saved RNG and batch position.
-    a, b = _weights(tmp_path / "ref/ckpt/last.ckpt"), final["state_dict"]
+    a, b = _weights(reference), final["state_dict"]
     assert max((a[k].float() - b[k].float()).abs().max().item() for k in a) <= 1e-6
 
 
