@@ -182,3 +182,22 @@ def fake_landmarks() -> np.ndarray:
     fingers = [(80 + 10 * i, 130 - 30 * k) for i in range(4) for k in (1, 2, 3)]
     thumb = [(70, 160), (60, 150), (55, 140), (50, 130)]
     return np.array(wrist + thumb + [p for i in range(4) for p in [palm[i], *fingers[3 * i : 3 * i + 3]]], float)
+
+
+def run_console(args: list[str], cwd: Path, capfd, monkeypatch) -> tuple[int, str, str]:
+    """Run the `signmnist` console command in this process (no interpreter start-up); its exit status, stdout
+    and stderr."""
+    import logging
+
+    from signmnist.console import main
+
+    monkeypatch.chdir(cwd)
+    # In-process runs: Lightning's log handlers still hold the stderr of an earlier test's capture.
+    loggers = [logging.getLogger(n) for n in list(logging.root.manager.loggerDict)]
+    for handler in {h for lg in loggers for h in lg.handlers}:
+        if type(handler) is logging.StreamHandler:
+            monkeypatch.setattr(handler, "stream", sys.stderr)
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    out, err = capfd.readouterr()
+    return exit_.value.code, out, err

@@ -7,9 +7,7 @@ output file created or modified. Flags exist only at this level, so all their ca
 """
 
 import gzip
-import logging
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,9 +15,8 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import make_rows, write_csv
+from conftest import make_rows, run_console, write_csv
 from signmnist.cli import cli_main
-from signmnist.console import main
 from signmnist.datafile import HEADER
 
 MLP = "mlp"
@@ -85,19 +82,6 @@ def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
     return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
 
 
-def _run(args: list[str], cwd: Path, capfd, monkeypatch) -> tuple[int, str, str]:
-    monkeypatch.chdir(cwd)
-    # In-process runs: Lightning's log handlers still hold the stderr of an earlier test's capture.
-    loggers = [logging.getLogger(n) for n in list(logging.root.manager.loggerDict)]
-    for handler in {h for lg in loggers for h in lg.handlers}:
-        if type(handler) is logging.StreamHandler:
-            monkeypatch.setattr(handler, "stream", sys.stderr)
-    with pytest.raises(SystemExit) as exit_:
-        main(args)
-    out, err = capfd.readouterr()
-    return exit_.value.code, out, err
-
-
 def _assert_clean_failure(code, err, needle, before, root):
     assert code not in (0, None)
     assert "Traceback" not in err
@@ -115,7 +99,7 @@ def test_bad_csv_in_fit(case, tmp_path, capfd, monkeypatch):
     args = ["fit", "--config", MLP, f"--data.train_path={bad}", f"--data.test_path={good}",
             f"--checkpoint.dirpath={tmp_path / 'ckpt'}", f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}",
             "--trainer.enable_progress_bar=false"]  # fmt: skip
-    code, _, err = _run(args, tmp_path, capfd, monkeypatch)
+    code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
     _assert_clean_failure(code, err, needle, before, tmp_path)
     assert str(bad) in err
 
@@ -126,7 +110,7 @@ def test_bad_csv_in_report(case, trained, tmp_path, capfd, monkeypatch):
     bad = make(tmp_path)
     before = _snapshot(tmp_path)
     args = ["report", f"--ckpt={trained['ckpt']}", f"--test_path={bad}", f"--out={tmp_path / 'report'}"]
-    code, _, err = _run(args, tmp_path, capfd, monkeypatch)
+    code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
     _assert_clean_failure(code, err, needle, before, tmp_path)
 
 
@@ -170,7 +154,7 @@ def test_bad_checkpoint(kind, command, trained, tmp_path, capfd, monkeypatch):
     ckpt, needle = _bad_checkpoint(kind, tmp_path, trained)
     Image.new("L", (28, 28)).save(tmp_path / "x.png")
     before = _snapshot(tmp_path)
-    code, _, err = _run(CKPT_COMMANDS[command](ckpt, tmp_path), tmp_path, capfd, monkeypatch)
+    code, _, err = run_console(CKPT_COMMANDS[command](ckpt, tmp_path), tmp_path, capfd, monkeypatch)
     _assert_clean_failure(code, err, needle, before, tmp_path)
     assert str(ckpt.name) in err
     assert not (tmp_path / "PWNED").exists(), "the checkpoint's code must never run"
@@ -207,7 +191,7 @@ def test_bad_image_in_classify_is_reported_on_its_line(kind, trained, tmp_path, 
     bad = _image(kind, tmp_path)
     Image.new("L", (28, 28), 128).save(tmp_path / "good.png")
     before = _snapshot(tmp_path)
-    code, out, err = _run(["classify", f"--ckpt={trained['onnx']}", str(bad), str(tmp_path / "good.png")],
+    code, out, err = run_console(["classify", f"--ckpt={trained['onnx']}", str(bad), str(tmp_path / "good.png")],
                           tmp_path, capfd, monkeypatch)  # fmt: skip
     assert code == 1 and "Traceback" not in err
     lines = out.strip().splitlines()
@@ -234,7 +218,7 @@ FLAG_CASES = {
 def test_bad_flags(case, tmp_path, capfd, monkeypatch):
     flags, needles = FLAG_CASES[case]
     before = _snapshot(tmp_path)
-    code, _, err = _run(["fit", "--config", MLP, *flags], tmp_path, capfd, monkeypatch)
+    code, _, err = run_console(["fit", "--config", MLP, *flags], tmp_path, capfd, monkeypatch)
     for needle in needles:
         _assert_clean_failure(code, err, needle, before, tmp_path)
 

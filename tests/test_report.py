@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import make_rows, run_cmd, write_csv
+from conftest import make_rows, run_cmd, run_console, write_csv
 from signmnist.datafile import load_csv
 from signmnist.report import FILES, compute_metrics, report
 from signmnist.runtime import load_classifier
@@ -57,23 +57,27 @@ def test_compute_metrics_on_a_known_case():
     assert m["macro"]["precision"] == pytest.approx((0.5 + 1 + 1) / 3)
 
 
-def _assert_refused(args, tmp_path, out, needle):
-    proc = run_cmd("signmnist", "report", *args, f"--out={out}", cwd=tmp_path)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    last = proc.stderr.strip().splitlines()[-1]
+def _assert_refused(code: int, stderr: str, out, needle):
+    assert code == 2 and "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
     assert last.startswith("signmnist: error:") and needle in last, last
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_bad_inputs_stop_before_anything_is_written(trained, tmp_path):
+def test_bad_inputs_stop_before_anything_is_written(trained, tmp_path, capfd, monkeypatch):
     out = tmp_path / "rep"
     (tmp_path / "corrupt.ckpt").write_bytes(b"PK\x03\x04 not really a zip")
     bad_csv = write_csv(tmp_path / "bad.csv", *make_rows(5))
     bad_csv.write_text(bad_csv.read_text().replace("\n1,", "\n9,", 1))  # a J label on some line
     ckpt = f"--ckpt={trained['ckpt']}"
-    _assert_refused(["--ckpt=missing.ckpt"], tmp_path, out, "not found")
-    _assert_refused(["--ckpt=corrupt.ckpt"], tmp_path, out, "corrupt")
-    _assert_refused([ckpt, f"--test_path={bad_csv}"], tmp_path, out, "expected 0..24 except 9")
+    proc = run_cmd("signmnist", "report", "--ckpt=missing.ckpt", f"--out={out}", cwd=tmp_path)  # the console script
+    _assert_refused(proc.returncode, proc.stderr, out, "not found")
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
-    _assert_refused([ckpt], tmp_path, blocker / "sub", "cannot write the report")
+    for args, target, needle in [
+        (["--ckpt=corrupt.ckpt"], out, "corrupt"),
+        ([ckpt, f"--test_path={bad_csv}"], out, "expected 0..24 except 9"),
+        ([ckpt], blocker / "sub", "cannot write the report"),
+    ]:  # the same command in this process: no interpreter start-up each
+        code, _, stderr = run_console(["report", *args, f"--out={target}"], tmp_path, capfd, monkeypatch)
+        _assert_refused(code, stderr, target, needle)
