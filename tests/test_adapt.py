@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_bad_input import _assert_clean_failure, _run, _snapshot
+from test_bad_input import _assert_clean_failure, _snapshot
 
-from conftest import ROOT
+from conftest import ROOT, run_console
 from signmnist.adapt import dataset_shots, letter_folders, read_photos
 from signmnist.adaptation import Recipe, Shots, accuracy, adapt_system, trainable
 from signmnist.checkpoint import load_system
@@ -78,12 +78,12 @@ def test_adapt_writes_a_model_every_command_reads(photo_model, hand_photos, tmp_
     out = tmp_path / "me" / "adapted.ckpt"
     args = ["adapt", f"--ckpt={photo_model['ckpt']}", f"--photos={photos}", f"--out={out}", "--steps=20",
             f"--train_path={TEST_CSV}", f"--test_path={TEST_CSV}"]  # fmt: skip
-    code, stdout, err = _run(args, tmp_path, capfd, monkeypatch)
+    code, stdout, err = run_console(args, tmp_path, capfd, monkeypatch)
     assert code == 0, err
     assert "official test set" in stdout and "the given photos" in stdout and f"written {out}" in stdout
     reloaded = load_classifier(out)  # a checkpoint like any other: classify, serve, spell, export
     assert reloaded.preprocess == load_system(photo_model["ckpt"]).preprocess
-    code, _, err = _run(["export", f"--ckpt={out}", f"--out={tmp_path / 'a.onnx'}", f"--test_path={TEST_CSV}"],
+    code, _, err = run_console(["export", f"--ckpt={out}", f"--out={tmp_path / 'a.onnx'}", f"--test_path={TEST_CSV}"],
                         tmp_path, capfd, monkeypatch)  # fmt: skip
     assert code == 0 and (tmp_path / "a.onnx").is_file(), err
 
@@ -109,7 +109,7 @@ def test_bad_photo_folders_stop_with_one_line(kind, photo_model, hand_photos, tm
     photos, needle = _bad_photos(kind, tmp_path, hand_photos)
     before = _snapshot(tmp_path)
     args = ["adapt", f"--ckpt={photo_model['ckpt']}", f"--photos={photos}", f"--out={tmp_path / 'a.ckpt'}"]
-    code, _, err = _run(args, tmp_path, capfd, monkeypatch)
+    code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
     _assert_clean_failure(code, err, needle, before, tmp_path)
 
 
@@ -128,7 +128,8 @@ def test_bad_outputs_and_bases_stop_before_any_work(kind, photo_model, hand_phot
     else:
         ckpt, needle = photo_model["onnx"], "needs the Lightning checkpoint"
     before = _snapshot(tmp_path)
-    code, _, err = _run(["adapt", f"--ckpt={ckpt}", f"--photos={photos}", f"--out={out}"], tmp_path, capfd, monkeypatch)
+    args = ["adapt", f"--ckpt={ckpt}", f"--photos={photos}", f"--out={out}"]
+    code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
     _assert_clean_failure(code, err, needle, before, tmp_path)
 
 
