@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import subprocess
 import sys
@@ -184,11 +185,24 @@ def fake_landmarks() -> np.ndarray:
     return np.array(wrist + thumb + [p for i in range(4) for p in [palm[i], *fingers[3 * i : 3 * i + 3]]], float)
 
 
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `root`: its size and modification time (to show that a refused command wrote nothing)."""
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+def assert_clean_failure(code, err: str, needle: str, before: dict, root: Path) -> None:
+    """A refused command: a non-zero exit, no traceback, one last line naming `needle`, and no file under
+    `root` created or modified since `before` (a `snapshot`)."""
+    assert code not in (0, None)
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("signmnist: error:") and needle in last, last
+    assert snapshot(root) == before, "no output file may be created or modified"
+
+
 def run_console(args: list[str], cwd: Path, capfd, monkeypatch) -> tuple[int, str, str]:
     """Run the `signmnist` console command in this process (no interpreter start-up); its exit status, stdout
     and stderr."""
-    import logging
-
     from signmnist.console import main
 
     monkeypatch.chdir(cwd)

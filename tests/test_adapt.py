@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_bad_input import _assert_clean_failure, _snapshot
 
-from conftest import ROOT, run_console
+from conftest import ROOT, assert_clean_failure, run_console, snapshot
 from signmnist.adapt import dataset_shots, letter_folders, read_photos
 from signmnist.adaptation import Recipe, Shots, accuracy, adapt_system, trainable
 from signmnist.checkpoint import load_system
@@ -83,8 +82,8 @@ def test_adapt_writes_a_model_every_command_reads(photo_model, hand_photos, tmp_
     assert "official test set" in stdout and "the given photos" in stdout and f"written {out}" in stdout
     reloaded = load_classifier(out)  # a checkpoint like any other: classify, serve, spell, export
     assert reloaded.preprocess == load_system(photo_model["ckpt"]).preprocess
-    code, _, err = run_console(["export", f"--ckpt={out}", f"--out={tmp_path / 'a.onnx'}", f"--test_path={TEST_CSV}"],
-                        tmp_path, capfd, monkeypatch)  # fmt: skip
+    args = ["export", f"--ckpt={out}", f"--out={tmp_path / 'a.onnx'}", f"--test_path={TEST_CSV}"]
+    code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
     assert code == 0 and (tmp_path / "a.onnx").is_file(), err
 
 
@@ -107,10 +106,10 @@ def _bad_photos(kind: str, d: Path, hand_photos: list[Path]) -> tuple[Path, str]
 @pytest.mark.parametrize("kind", ["missing folder", "J", "Z", "hello", "no images", "unreadable"])
 def test_bad_photo_folders_stop_with_one_line(kind, photo_model, hand_photos, tmp_path, capfd, monkeypatch):
     photos, needle = _bad_photos(kind, tmp_path, hand_photos)
-    before = _snapshot(tmp_path)
+    before = snapshot(tmp_path)
     args = ["adapt", f"--ckpt={photo_model['ckpt']}", f"--photos={photos}", f"--out={tmp_path / 'a.ckpt'}"]
     code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
-    _assert_clean_failure(code, err, needle, before, tmp_path)
+    assert_clean_failure(code, err, needle, before, tmp_path)
 
 
 @pytest.mark.parametrize("kind", ["folder", "suffix", "under a file", "onnx base"])
@@ -127,10 +126,10 @@ def test_bad_outputs_and_bases_stop_before_any_work(kind, photo_model, hand_phot
         out = tmp_path / "notes.txt" / "sub" / "a.ckpt"
     else:
         ckpt, needle = photo_model["onnx"], "needs the Lightning checkpoint"
-    before = _snapshot(tmp_path)
+    before = snapshot(tmp_path)
     args = ["adapt", f"--ckpt={ckpt}", f"--photos={photos}", f"--out={out}"]
     code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
-    _assert_clean_failure(code, err, needle, before, tmp_path)
+    assert_clean_failure(code, err, needle, before, tmp_path)
 
 
 def test_letter_folders_accept_any_case_and_skip_empty_ones(tmp_path, hand_photos):

@@ -15,7 +15,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import make_rows, run_console, write_csv
+from conftest import assert_clean_failure, make_rows, run_console, snapshot, write_csv
 from signmnist.cli import cli_main
 from signmnist.datafile import HEADER
 
@@ -78,29 +78,17 @@ _csv_case("directory", "DIR", "is a directory")
 _csv_case("binary garbage", os.urandom(3000), "line 1")
 
 
-def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
-
-
-def _assert_clean_failure(code, err, needle, before, root):
-    assert code not in (0, None)
-    assert "Traceback" not in err
-    last = err.strip().splitlines()[-1]
-    assert last.startswith("signmnist: error:") and needle in last, last
-    assert _snapshot(root) == before, "no output file may be created or modified"
-
-
 @pytest.mark.parametrize("case", ["label 9"])
 def test_bad_csv_in_fit(case, tmp_path, capfd, monkeypatch):
     make, needle = CSV_CASES[case]
     bad = make(tmp_path)
     good = write_csv(tmp_path / "test.csv", *make_rows(30))
-    before = _snapshot(tmp_path)
+    before = snapshot(tmp_path)
     args = ["fit", "--config", MLP, f"--data.train_path={bad}", f"--data.test_path={good}",
             f"--checkpoint.dirpath={tmp_path / 'ckpt'}", f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}",
             "--trainer.enable_progress_bar=false"]  # fmt: skip
     code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
-    _assert_clean_failure(code, err, needle, before, tmp_path)
+    assert_clean_failure(code, err, needle, before, tmp_path)
     assert str(bad) in err
 
 
@@ -108,10 +96,10 @@ def test_bad_csv_in_fit(case, tmp_path, capfd, monkeypatch):
 def test_bad_csv_in_report(case, trained, tmp_path, capfd, monkeypatch):
     make, needle = CSV_CASES[case]
     bad = make(tmp_path)
-    before = _snapshot(tmp_path)
+    before = snapshot(tmp_path)
     args = ["report", f"--ckpt={trained['ckpt']}", f"--test_path={bad}", f"--out={tmp_path / 'report'}"]
     code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
-    _assert_clean_failure(code, err, needle, before, tmp_path)
+    assert_clean_failure(code, err, needle, before, tmp_path)
 
 
 class _Evil:
@@ -153,9 +141,9 @@ CKPT_COMMANDS = {
 def test_bad_checkpoint(kind, command, trained, tmp_path, capfd, monkeypatch):
     ckpt, needle = _bad_checkpoint(kind, tmp_path, trained)
     Image.new("L", (28, 28)).save(tmp_path / "x.png")
-    before = _snapshot(tmp_path)
+    before = snapshot(tmp_path)
     code, _, err = run_console(CKPT_COMMANDS[command](ckpt, tmp_path), tmp_path, capfd, monkeypatch)
-    _assert_clean_failure(code, err, needle, before, tmp_path)
+    assert_clean_failure(code, err, needle, before, tmp_path)
     assert str(ckpt.name) in err
     assert not (tmp_path / "PWNED").exists(), "the checkpoint's code must never run"
 
@@ -190,14 +178,14 @@ IMAGE_CASES = {
 def test_bad_image_in_classify_is_reported_on_its_line(kind, trained, tmp_path, capfd, monkeypatch):
     bad = _image(kind, tmp_path)
     Image.new("L", (28, 28), 128).save(tmp_path / "good.png")
-    before = _snapshot(tmp_path)
+    before = snapshot(tmp_path)
     code, out, err = run_console(["classify", f"--ckpt={trained['onnx']}", str(bad), str(tmp_path / "good.png")],
                           tmp_path, capfd, monkeypatch)  # fmt: skip
     assert code == 1 and "Traceback" not in err
     lines = out.strip().splitlines()
     assert lines[1].startswith(f"{bad}\tERROR\t{bad}: ") and IMAGE_CASES[kind] in lines[1]
     assert lines[2].startswith(str(tmp_path / "good.png")) and "ERROR" not in lines[2]  # the run went on
-    assert _snapshot(tmp_path) == before
+    assert snapshot(tmp_path) == before
 
 
 FLAG_CASES = {
@@ -217,10 +205,10 @@ FLAG_CASES = {
 @pytest.mark.parametrize("case", sorted(FLAG_CASES))
 def test_bad_flags(case, tmp_path, capfd, monkeypatch):
     flags, needles = FLAG_CASES[case]
-    before = _snapshot(tmp_path)
+    before = snapshot(tmp_path)
     code, _, err = run_console(["fit", "--config", MLP, *flags], tmp_path, capfd, monkeypatch)
     for needle in needles:
-        _assert_clean_failure(code, err, needle, before, tmp_path)
+        assert_clean_failure(code, err, needle, before, tmp_path)
 
 
 @pytest.mark.parametrize("variant", ["crlf+bom", "lf, no trailing newline"])
