@@ -58,6 +58,7 @@ VARIANTS = {
     **_seeds("landmarks without depth, clean 0.65, 15 epochs", [CLEAN_065, "--trainer.max_epochs=15"]),
     **_seeds("photo.yaml", []),  # landmarks without depth, clean 0.8
     **_seeds("clean images mirrored half the time", ['--model.augment_options={"clean": 0.8, "clean_flip": 0.5}']),
+    **_seeds("landmarks tilted up to 30 degrees", ["--model.landmark_tilt=30"]),
 }
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from signmnist import landmark_store
-from signmnist.augment import augment_landmarks
+from signmnist.augment import augment_landmarks, tilt_landmarks
 from signmnist.checkpoint import load_system
 from signmnist.datafile import load_csv
 from signmnist.export import export
@@ -64,6 +64,29 @@ def test_landmark_augmentation_keeps_shape_and_mirrors_about_half():
     assert out.shape == x.shape and torch.isfinite(out).all()
     flipped = (out[:, 5, 0].sign() != x[:, 5, 0].sign()).float().mean()  # index knuckle on the other side
     assert 0.35 < flipped < 0.65
+
+
+def _shape(h: torch.Tensor) -> torch.Tensor:
+    """(B, 21, 3) -> (B, 21, 21): every distance within each hand as a share of its largest."""
+    d = torch.cdist(h, h)
+    return d / d.amax(dim=(1, 2), keepdim=True)
+
+
+def _palm_normal(h: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.normalize(torch.linalg.cross(h[:, 5] - h[:, 0], h[:, 17] - h[:, 0]), dim=-1)
+
+
+def test_tilting_turns_the_hand_rigidly_within_the_bound():
+    x = normalize_landmarks(torch.from_numpy(_hands(500)))
+    assert torch.equal(tilt_landmarks(x, 0.0), x)
+    torch.manual_seed(0)
+    out = tilt_landmarks(x, 40.0)
+    torch.testing.assert_close(out, normalize_landmarks(out))  # wrist at the origin, palm length 1 in the image
+    torch.testing.assert_close(_shape(out), _shape(x), atol=1e-4, rtol=1e-4)  # a turn, no stretch
+    assert (out - x).abs().amax(dim=(1, 2)).min() > 1e-3  # every hand turned
+    # The palm's normal leans by at most the two turns together (about 56 degrees for 40 and 40).
+    lean = torch.rad2deg(torch.arccos((_palm_normal(out) * _palm_normal(x)).sum(-1).clamp(-1, 1)))
+    assert 30 < lean.max() <= 57
 
 
 def test_only_rows_with_a_hand_train_the_landmark_network():

@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from signmnist.features import normalize_landmarks
+
 
 class BatchAugment(nn.Module):
     """Random affine warp plus brightness/contrast jitter, one draw per image.
@@ -204,14 +206,39 @@ class RobustAugment(nn.Module):
 AUGMENTERS: dict[str, type[nn.Module] | None] = {"none": None, "basic": BatchAugment, "robust": RobustAugment}
 
 
-def augment_landmarks(x: torch.Tensor, degrees: float = 15.0, scale: float = 0.1, noise: float = 0.03) -> torch.Tensor:
-    """Normalised landmarks (B, 21, 3) -> a random mirror, in-plane rotation, per-axis scale and jitter of each.
+def tilt_landmarks(x: torch.Tensor, degrees: float) -> torch.Tensor:
+    """Normalised landmarks (B, 21, 3) -> each hand turned by up to `degrees` either way about the image's
+    vertical and horizontal axes (the camera a little to one side, above or below), normalised again.
+
+    The depth MediaPipe estimates is what lets a flat view turn: a few photos of one signer, all from one
+    angle, then stand for the other angles that signer's camera may see (`adaptation.Recipe.tilt`).
+    """
+    if degrees <= 0:
+        return x
+    b = x.shape[0]
+    yaw, pitch = ((torch.rand(2, b, device=x.device, dtype=x.dtype) * 2 - 1) * math.radians(degrees)).unbind(0)
+    turn = torch.zeros(b, 3, 3, device=x.device, dtype=x.dtype)  # about the vertical axis
+    turn[:, 0, 0], turn[:, 0, 2], turn[:, 2, 0], turn[:, 2, 2] = yaw.cos(), yaw.sin(), -yaw.sin(), yaw.cos()
+    turn[:, 1, 1] = 1.0
+    nod = torch.zeros(b, 3, 3, device=x.device, dtype=x.dtype)  # about the horizontal axis
+    nod[:, 1, 1], nod[:, 1, 2], nod[:, 2, 1], nod[:, 2, 2] = pitch.cos(), -pitch.sin(), pitch.sin(), pitch.cos()
+    nod[:, 0, 0] = 1.0
+    # The wrist stays at the origin; the palm's length in the image plane changes, so normalise again.
+    return normalize_landmarks(x @ (nod @ turn).transpose(1, 2))  # (B, 21, 3)
+
+
+def augment_landmarks(
+    x: torch.Tensor, degrees: float = 15.0, scale: float = 0.1, noise: float = 0.03, tilt: float = 0.0
+) -> torch.Tensor:
+    """Normalised landmarks (B, 21, 3) -> a random mirror, tilt (`tilt_landmarks`, none by default),
+    in-plane rotation, per-axis scale and jitter of each.
 
     Mirroring is a left hand's version of the same letter. The rotation stays as small as the image
     augmentation's because orientation separates some letters; scale and jitter (in palm lengths)
     stand in for a different hand and MediaPipe's error on a small, blurry image.
     """
     b = x.shape[0]
+    x = tilt_landmarks(x, tilt)
     mirror = torch.ones(b, 1, 3, device=x.device, dtype=x.dtype)
     mirror[:, 0, 0] = torch.where(torch.rand(b, device=x.device) < 0.5, -1.0, 1.0)
     angle = (torch.rand(b, device=x.device, dtype=x.dtype) * 2 - 1) * math.radians(degrees)

@@ -47,6 +47,8 @@ class SignMNISTSystem(L.LightningModule):
             (the normalised coordinates), 'planar' (x and y only, without MediaPipe's depth) or 'geometry'
             (the coordinates plus the hand's shape in its own frame, joint flexion and fingertip distances;
             see `features.py`).
+        landmark_tilt: Largest turn, in degrees, of the training landmarks about the image's vertical and
+            horizontal axes (`augment.tilt_landmarks`; 0: none).
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class SignMNISTSystem(L.LightningModule):
         preprocess: dict | None = None,
         augment_options: dict | None = None,
         landmark_features: Literal["coords", "geometry", "planar"] = "coords",
+        landmark_tilt: float = 0.0,
     ) -> None:
         super().__init__()
         try:
@@ -150,7 +153,7 @@ class SignMNISTSystem(L.LightningModule):
         found = hand_found(points)  # (B,)
         if not found.any():  # a zero loss that still reaches every parameter, as DDP expects
             return self.landmark_net(points.new_zeros(1, NUM_POINTS, 3)).sum() * 0.0
-        features = augment_landmarks(normalize_landmarks(points[found]))  # (F, 21, 3)
+        features = augment_landmarks(normalize_landmarks(points[found]), tilt=self.hparams.landmark_tilt)  # (F, 21, 3)
         logits = self.landmark_net(features)
         return F.cross_entropy(logits, labels[found], label_smoothing=self.hparams.label_smoothing)
 
