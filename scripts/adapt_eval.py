@@ -1,7 +1,8 @@
 """How well `signmnist adapt` teaches the photo model one source's hands: the fixed protocol of docs/real-photos.md.
 
     python scripts/adapt_eval.py [--ckpt checkpoints/photo/best.ckpt] [--photos ../shared/photos]
-                                 [--shots 1 3 5] [--draws 3] [--parts both] [--steps 150] [--sources NAME ...]
+                                 [--shots 1 3 5] [--draws 3] [--parts deep] [--steps 300] [--lr 0.002]
+                                 [--rows 128] [--smoothing S] [--tilt 40] [--sources NAME ...]
 
 For each source with at least max(shots) + 1 photos of every letter it holds: draw k photos per letter
 (seeded by source, k and draw), adapt the base model on them, and measure the adapted model on that
@@ -56,6 +57,7 @@ def main() -> None:
     ap.add_argument(
         "--smoothing", type=float, default=Recipe.label_smoothing, help="label smoothing (default: the recipe's)"
     )
+    ap.add_argument("--tilt", type=float, default=Recipe.tilt, help="largest turn of the signer's landmarks, degrees")
     ap.add_argument("--sources", nargs="+", default=None, help="adapt to these sources only (default: every one)")
     args = ap.parse_args()
     base = load_system(args.ckpt)
@@ -67,7 +69,8 @@ def main() -> None:
         + ", ".join(f"{s} {a:.1%}" for s, a in base_acc.items())
         + f"; test {accuracy(base, test):.4f}"
     )
-    print(f"recipe: parts={args.parts} steps={args.steps} lr={args.lr} rows={args.rows} smoothing={args.smoothing}\n")
+    print(f"recipe: parts={args.parts} steps={args.steps} lr={args.lr} rows={args.rows} "
+          f"smoothing={args.smoothing} tilt={args.tilt}\n")  # fmt: skip
     print("| source | k | same source, held out | other sources (base) | official test | seconds |")
     print("|---|---|---|---|---|---|")
     for source, shots in sources.items():
@@ -85,7 +88,7 @@ def main() -> None:
                 train, held = draw(shots, k, seed)
                 start = time.perf_counter()
                 recipe = Recipe(args.steps, args.lr, rows_per_step=args.rows, seed=d, parts=args.parts,
-                                label_smoothing=args.smoothing)  # fmt: skip
+                                label_smoothing=args.smoothing, tilt=args.tilt)  # fmt: skip
                 model = adapt_system(base, shots.subset(train), rows, recipe)
                 secs.append(time.perf_counter() - start)
                 same.append(accuracy(model, shots.subset(held)))

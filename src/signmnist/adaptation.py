@@ -6,7 +6,8 @@ in full (it is small and carries most of the photo accuracy) and the image netwo
 block and linear layer; the earlier blocks and every BatchNorm's statistics stay as they are (a few dozen
 photos are too few to re-estimate them: the image network runs in eval mode throughout). Each step mixes
 a batch of the signer's photos with a batch of dataset rows, both augmented as training augments them, so
-that the official test accuracy holds and letters without photos keep their behaviour."""
+that the official test accuracy holds and letters without photos keep their behaviour; the signer's
+landmarks are also turned in depth, as if seen from another angle (`Recipe.tilt`)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,10 @@ class Recipe:
             hard labels the image network grows sure of itself on the signer's photos and outvotes the
             landmark network on other people's (3.7 points lower on the other sources, no better on the
             signer's beyond the draws' spread: docs/real-photos.md).
+        tilt: Largest turn, in degrees, of the signer's landmarks about the image's vertical and horizontal
+            axes (`augment.tilt_landmarks`): a few photos from one angle stand for the angles a camera may
+            see them from. The dataset rows are not turned: their depth, read off blurry 28x28 images, is
+            too uncertain.
     """
 
     steps: int = 300
@@ -81,6 +86,7 @@ class Recipe:
     seed: int = 0
     parts: Literal["deep", "all", "both", "landmarks", "head"] = "deep"
     label_smoothing: float | None = None
+    tilt: float = 40.0
 
 
 def trainable(system: SignMNISTSystem, parts: str = "deep") -> list[torch.nn.Parameter]:
@@ -97,16 +103,16 @@ def trainable(system: SignMNISTSystem, parts: str = "deep") -> list[torch.nn.Par
 
 
 def _loss(system: SignMNISTSystem, views: torch.Tensor, points: torch.Tensor, labels: torch.Tensor,
-          augment: torch.nn.Module, smoothing: float) -> torch.Tensor:  # fmt: skip
+          augment: torch.nn.Module, smoothing: float, tilt: float = 0.0) -> torch.Tensor:  # fmt: skip
     """uint8 (B, V, 28, 28), float (B, 21, 3), int64 (B,) -> the image network's cross-entropy over every
-    view plus the landmark network's over the rows with a hand."""
+    view plus the landmark network's over the rows with a hand (their landmarks turned up to `tilt` degrees)."""
     b, v, h, w = views.shape
     pre = system.preprocess
     x = pre.normalize(augment(pre.scale(views.reshape(b * v, 1, h, w))))  # (B*V, 1, 28, 28)
     loss = F.cross_entropy(system.net(x), labels.repeat_interleave(v), label_smoothing=smoothing)
     found = hand_found(points)  # (B,)
     if system.landmark_net is not None and found.any():
-        features = augment_landmarks(normalize_landmarks(points[found]))  # (F, 21, 3)
+        features = augment_landmarks(normalize_landmarks(points[found]), tilt=tilt)  # (F, 21, 3)
         loss = loss + F.cross_entropy(system.landmark_net(features), labels[found], label_smoothing=smoothing)
     return loss
 
@@ -146,7 +152,7 @@ def adapt_system(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(recipe.seed)
         for step in range(recipe.steps):
-            loss = _loss(system, *photos.sample(recipe.photos_per_step, rng), augment, smoothing)
+            loss = _loss(system, *photos.sample(recipe.photos_per_step, rng), augment, smoothing, recipe.tilt)
             loss = loss + _loss(system, *rows.sample(recipe.rows_per_step, rng), augment, smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
