@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from conftest import ROOT, assert_clean_failure, run_console, snapshot
+from signmnist import adaptation
 from signmnist.adapt import dataset_shots, letter_folders, read_photos
 from signmnist.adaptation import Recipe, Shots, accuracy, adapt_system, trainable
 from signmnist.checkpoint import load_system
@@ -147,3 +148,19 @@ def test_shots_sample_every_photo_when_there_are_few(rows):
     few = Shots(rows.views[:5], rows.points[:5], rows.labels[:5])
     views, _, labels = few.sample(64, rng)
     assert sorted(labels.tolist()) == sorted(rows.labels[:5].tolist()) and views.shape == (5, 1, 28, 28)
+
+
+def test_only_the_signers_landmarks_are_turned(reader_photo_model, rows, monkeypatch):
+    # The rows' depth, read off blurry 28x28 images, is too uncertain to turn (Recipe.tilt).
+    base = load_system(reader_photo_model)
+    tilts = []
+    real = adaptation.augment_landmarks
+
+    def spy(x: torch.Tensor, **kwargs) -> torch.Tensor:
+        tilts.append(kwargs.get("tilt", 0.0))
+        return real(x, **kwargs)
+
+    monkeypatch.setattr(adaptation, "augment_landmarks", spy)
+    photos = rows.subset(np.flatnonzero(~np.isnan(rows.points).any(axis=(1, 2)))[:8])  # stand-ins with a hand
+    adapt_system(base, photos, rows, Recipe(steps=2, tilt=33.0))
+    assert tilts == [33.0, 0.0, 33.0, 0.0]  # photos, then rows, each step
