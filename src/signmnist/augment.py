@@ -206,6 +206,13 @@ class RobustAugment(nn.Module):
 AUGMENTERS: dict[str, type[nn.Module] | None] = {"none": None, "basic": BatchAugment, "robust": RobustAugment}
 
 
+def _rotation(angle: torch.Tensor, i: int, j: int) -> torch.Tensor:
+    """Angles (B,) -> (B, 3, 3) rotations in the plane of axes i and j (from i towards j)."""
+    r = torch.eye(3, device=angle.device, dtype=angle.dtype).repeat(len(angle), 1, 1)
+    r[:, i, i], r[:, i, j], r[:, j, i], r[:, j, j] = angle.cos(), -angle.sin(), angle.sin(), angle.cos()
+    return r
+
+
 def tilt_landmarks(x: torch.Tensor, degrees: float) -> torch.Tensor:
     """Normalised landmarks (B, 21, 3) -> each hand turned by up to `degrees` either way about the image's
     vertical and horizontal axes (the camera a little to one side, above or below), normalised again.
@@ -215,16 +222,11 @@ def tilt_landmarks(x: torch.Tensor, degrees: float) -> torch.Tensor:
     """
     if degrees <= 0:
         return x
-    b = x.shape[0]
-    yaw, pitch = ((torch.rand(2, b, device=x.device, dtype=x.dtype) * 2 - 1) * math.radians(degrees)).unbind(0)
-    turn = torch.zeros(b, 3, 3, device=x.device, dtype=x.dtype)  # about the vertical axis
-    turn[:, 0, 0], turn[:, 0, 2], turn[:, 2, 0], turn[:, 2, 2] = yaw.cos(), yaw.sin(), -yaw.sin(), yaw.cos()
-    turn[:, 1, 1] = 1.0
-    nod = torch.zeros(b, 3, 3, device=x.device, dtype=x.dtype)  # about the horizontal axis
-    nod[:, 1, 1], nod[:, 1, 2], nod[:, 2, 1], nod[:, 2, 2] = pitch.cos(), -pitch.sin(), pitch.sin(), pitch.cos()
-    nod[:, 0, 0] = 1.0
+    angles = (torch.rand(2, x.shape[0], device=x.device, dtype=x.dtype) * 2 - 1) * math.radians(degrees)
+    yaw, pitch = angles.unbind(0)  # (B,) each
+    turn = _rotation(pitch, 1, 2) @ _rotation(yaw, 2, 0)  # (B, 3, 3): about the vertical axis, then the horizontal
     # The wrist stays at the origin; the palm's length in the image plane changes, so normalise again.
-    return normalize_landmarks(x @ (nod @ turn).transpose(1, 2))  # (B, 21, 3)
+    return normalize_landmarks(x @ turn.transpose(1, 2))  # (B, 21, 3)
 
 
 def augment_landmarks(
@@ -242,10 +244,6 @@ def augment_landmarks(
     mirror = torch.ones(b, 1, 3, device=x.device, dtype=x.dtype)
     mirror[:, 0, 0] = torch.where(torch.rand(b, device=x.device) < 0.5, -1.0, 1.0)
     angle = (torch.rand(b, device=x.device, dtype=x.dtype) * 2 - 1) * math.radians(degrees)
-    cos, sin = torch.cos(angle), torch.sin(angle)
-    rotation = torch.zeros(b, 3, 3, device=x.device, dtype=x.dtype)
-    rotation[:, 0, 0], rotation[:, 0, 1], rotation[:, 1, 0], rotation[:, 1, 1] = cos, -sin, sin, cos
-    rotation[:, 2, 2] = 1.0
-    x = (x * mirror) @ rotation.transpose(1, 2)  # (B, 21, 3)
+    x = (x * mirror) @ _rotation(angle, 0, 1).transpose(1, 2)  # (B, 21, 3), in the image plane
     x = x * (1 + scale * torch.randn(b, 1, 3, device=x.device, dtype=x.dtype))
     return x + noise * torch.randn_like(x)
