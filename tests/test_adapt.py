@@ -14,6 +14,7 @@ from signmnist import adaptation
 from signmnist.adapt import dataset_shots, letter_folders, read_photos
 from signmnist.adaptation import Recipe, Shots, accuracy, adapt_system, trainable
 from signmnist.checkpoint import load_system
+from signmnist.graph import hand_found
 from signmnist.runtime import load_classifier
 
 TEST_CSV = ROOT / "data/sign_mnist_test.csv.gz"
@@ -161,6 +162,6 @@ def test_only_the_signers_landmarks_are_turned(reader_photo_model, rows, monkeyp
         return real(x, **kwargs)
 
     monkeypatch.setattr(adaptation, "augment_landmarks", spy)
-    photos = rows.subset(np.flatnonzero(~np.isnan(rows.points).any(axis=(1, 2)))[:8])  # stand-ins with a hand
+    photos = rows.subset(np.flatnonzero(hand_found(torch.from_numpy(rows.points)).numpy())[:8])  # stand-ins with a hand
     adapt_system(base, photos, rows, Recipe(steps=2, tilt=33.0))
     assert tilts == [33.0, 0.0, 33.0, 0.0]  # photos, then rows, each step

@@ -179,8 +179,8 @@ def test_bad_image_in_classify_is_reported_on_its_line(kind, trained, tmp_path, 
     bad = _image(kind, tmp_path)
     Image.new("L", (28, 28), 128).save(tmp_path / "good.png")
     before = snapshot(tmp_path)
-    code, out, err = run_console(["classify", f"--ckpt={trained['onnx']}", str(bad), str(tmp_path / "good.png")],
-                          tmp_path, capfd, monkeypatch)  # fmt: skip
+    args = ["classify", f"--ckpt={trained['onnx']}", str(bad), str(tmp_path / "good.png")]
+    code, out, err = run_console(args, tmp_path, capfd, monkeypatch)
     assert code == 1 and "Traceback" not in err
     lines = out.strip().splitlines()
     assert lines[1].startswith(f"{bad}\tERROR\t{bad}: ") and IMAGE_CASES[kind] in lines[1]
