@@ -38,7 +38,7 @@ report: setup
 
 ## All tests, the slow end-to-end ones included.
 test: setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 ## Headless Chromium for the web-page test (Debian packages); without it that one test skips.
 browser:
@@ -56,7 +56,7 @@ bench: setup
 	$(BIN)/signmnist bench --out benchmarks/results.md $$(test -d $(PHOTOS) && echo --photos $(PHOTOS))
 
 lint: setup
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .

@@ -3,17 +3,17 @@
     python lightning_practice.py --fast_dev_run True   # one train batch and one val batch
     python lightning_practice.py                       # train the seed MLP for 10 epochs, test, predict
 
-Training uses the shipped config `mlp` (src/signmnist/configs/mlp.yaml); the best checkpoint (lowest
+Training uses the shipped config `mlp` (src/signmnist/model/configs/mlp.yaml); the best checkpoint (lowest
 validation loss) is kept in checkpoints/mlp/, tested on the official test set, and used to print the
 first test sample's class and its 25 probabilities.
 """
 
 import argparse
 
-from signmnist import configs
-from signmnist.cli import cli_main
-from signmnist.errors import run_guarded
-from signmnist.predict import print_first_test_prediction
+from signmnist.core.errors import run_guarded
+from signmnist.inference.predict import print_first_test_prediction
+from signmnist.model import configs
+from signmnist.model.cli import cli_main
 
 
 def _bool(text: str) -> bool:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from signmnist import landmark_store
-from signmnist.adapt import READABLE, TRAIN_CSV
-from signmnist.datafile import load_csv
-from signmnist.facts import LETTERS
-from signmnist.plots import landmark_grid
+from signmnist.commands.adapt import READABLE, TRAIN_CSV
+from signmnist.commands.plots import landmark_grid
+from signmnist.core.facts import LETTERS
+from signmnist.data import landmark_store
+from signmnist.data.datafile import load_csv
 
 
 def main() -> None:

@@ -14,8 +14,8 @@ from live_screenshot import served_page  # the same headless Chromium, without a
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from signmnist.images import find_images
-from signmnist.synthetic import TEST_CSV, synthetic_photos
+from signmnist.commands.synthetic import TEST_CSV, synthetic_photos
+from signmnist.vision.images import find_images
 
 
 def main() -> None:

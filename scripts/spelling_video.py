@@ -10,7 +10,7 @@ landmarks say which; no model chooses the rows), upscaled into a 640x480 frame a
 import sys
 from pathlib import Path
 
-from signmnist.synthetic import found_rows, script, write_video
+from signmnist.commands.synthetic import found_rows, script, write_video
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from signmnist.datafile import HEADER
+from signmnist.data.datafile import HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = [c for c in range(25) if c != 9]
@@ -75,8 +75,8 @@ def run_cmd(*args: str, cwd: Path = ROOT, timeout: int = 600) -> subprocess.Comp
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory) -> dict[str, Path]:
     """A CNN trained for two epochs on tiny data, its ONNX export, and the data it was trained on."""
-    from signmnist.cli import cli_main
-    from signmnist.export import export
+    from signmnist.inference.export import export
+    from signmnist.model.cli import cli_main
 
     root = tmp_path_factory.mktemp("trained")
     os.environ.setdefault("SIGNMNIST_CACHE_DIR", str(root / "cache"))
@@ -94,7 +94,7 @@ def with_photo_preprocessing(ckpt: Path, out: Path) -> Path:
     MediaPipe, cut out and plain, mirror TTA, and its landmarks (a randomly initialised landmark network)."""
     import torch
 
-    from signmnist.models import LandmarkMLP
+    from signmnist.model.networks import LandmarkMLP
 
     state = torch.load(ckpt, weights_only=True, map_location="cpu")
     state["hyper_parameters"]["preprocess"].update(
@@ -110,7 +110,7 @@ def with_photo_preprocessing(ckpt: Path, out: Path) -> Path:
 @pytest.fixture(scope="session")
 def photo_model(trained) -> dict[str, Path]:
     """The tiny trained CNN with the photo model's preprocessing and a landmark network, and its ONNX export."""
-    from signmnist.export import export
+    from signmnist.inference.export import export
 
     ckpt = with_photo_preprocessing(trained["ckpt"], trained["root"] / "photo.ckpt")
     onnx = trained["root"] / "photo.onnx"
@@ -121,8 +121,8 @@ def photo_model(trained) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def hand_photos(tmp_path_factory) -> list[Path]:
     """24 synthetic photos: official test rows upscaled onto random backdrops (MediaPipe finds some hands)."""
-    from signmnist.images import find_images
-    from signmnist.synthetic import synthetic_photos
+    from signmnist.commands.synthetic import synthetic_photos
+    from signmnist.vision.images import find_images
 
     return find_images(synthetic_photos(ROOT / "data/sign_mnist_test.csv.gz", tmp_path_factory.mktemp("photos"), 24))
 
@@ -131,8 +131,8 @@ def hand_photos(tmp_path_factory) -> list[Path]:
 def reader_model(tmp_path_factory) -> Path:
     """The CNN trained for one epoch on the bundled data, cropping frames around the hand MediaPipe finds (so
     it reads most official test rows right in a video frame), as ONNX."""
-    from signmnist.cli import cli_main
-    from signmnist.export import export
+    from signmnist.inference.export import export
+    from signmnist.model.cli import cli_main
 
     out = tmp_path_factory.mktemp("reader")
     cli_main(["fit", "--config", "cnn", "--trainer.max_epochs=1", f"--checkpoint.dirpath={out / 'ckpt'}",
@@ -152,8 +152,8 @@ def reader_photo_model(reader_model) -> Path:
 @pytest.fixture(scope="session")
 def spelling_rows(reader_model) -> dict:
     """An official test row per letter of `spelling.WORDS` that the reader model reads right in a video frame."""
-    from signmnist.runtime import load_classifier
-    from signmnist.synthetic import spellable_rows
+    from signmnist.commands.synthetic import spellable_rows
+    from signmnist.inference.runtime import load_classifier
     from spelling import WORDS
 
     return spellable_rows(WORDS, load_classifier(reader_model), ROOT / "data/sign_mnist_test.csv.gz")
@@ -203,7 +203,7 @@ def assert_clean_failure(code, err: str, needle: str, before: dict, root: Path) 
 def run_console(args: list[str], cwd: Path, capfd, monkeypatch) -> tuple[int, str, str]:
     """Run the `signmnist` console command in this process (no interpreter start-up); its exit status, stdout
     and stderr."""
-    from signmnist.console import main
+    from signmnist.commands.console import main
 
     monkeypatch.chdir(cwd)
     # In-process runs: Lightning's log handlers still hold the stderr of an earlier test's capture.

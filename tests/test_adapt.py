@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from conftest import ROOT, assert_clean_failure, run_console, snapshot
-from signmnist import adaptation
-from signmnist.adapt import dataset_shots, letter_folders, read_photos
-from signmnist.adaptation import Recipe, Shots, accuracy, adapt_system, trainable
-from signmnist.checkpoint import load_system
-from signmnist.graph import hand_found
-from signmnist.runtime import load_classifier
+from signmnist.commands.adapt import letter_folders, read_photos
+from signmnist.inference.runtime import load_classifier
+from signmnist.model import adaptation
+from signmnist.model.adaptation import Recipe, Shots, accuracy, adapt_system, dataset_shots, trainable
+from signmnist.model.checkpoint import load_system
+from signmnist.model.graph import hand_found
 
 TEST_CSV = ROOT / "data/sign_mnist_test.csv.gz"
 
@@ -34,11 +34,20 @@ def _letters_folder(hand_photos: list[Path], root: Path, letters: str | None = N
     return root
 
 
-def test_adapting_learns_the_photos_and_leaves_the_base_model_alone(reader_photo_model, hand_photos, rows, tmp_path):
+@pytest.fixture(scope="module")
+def adapted_once(reader_photo_model, hand_photos, rows, tmp_path_factory) -> dict:
+    """One adaptation of the reader photo model to the synthetic photos (60 steps), with the base model as it
+    was before it and a copy of the base's weights taken first (shared by the tests that only read it)."""
     base = load_system(reader_photo_model)
     before = {k: v.clone() for k, v in base.state_dict().items()}
-    photos = read_photos(letter_folders(_letters_folder(hand_photos, tmp_path / "p")), base.preprocess, 2).shots
-    adapted = adapt_system(base, photos, rows, Recipe(steps=60))
+    folder = _letters_folder(hand_photos, tmp_path_factory.mktemp("adapt") / "p")
+    photos = read_photos(letter_folders(folder), base.preprocess, 2).shots
+    return {"base": base, "before": before, "photos": photos,
+            "adapted": adapt_system(base, photos, rows, Recipe(steps=60))}  # fmt: skip
+
+
+def test_adapting_learns_the_photos_and_leaves_the_base_model_alone(adapted_once):
+    base, before, photos, adapted = (adapted_once[k] for k in ("base", "before", "photos", "adapted"))
     print(f"photos: {accuracy(base, photos):.3f} -> {accuracy(adapted, photos):.3f}")
     assert accuracy(adapted, photos) > accuracy(base, photos)
     assert accuracy(adapted, photos) >= 0.9
@@ -48,12 +57,11 @@ def test_adapting_learns_the_photos_and_leaves_the_base_model_alone(reader_photo
     assert changed and changed <= allowed, changed - allowed  # convolutions and BatchNorm statistics stay
 
 
-def test_mixing_dataset_rows_keeps_the_official_test_accuracy(reader_photo_model, hand_photos, rows, tmp_path):
-    base = load_system(reader_photo_model)
-    photos = read_photos(letter_folders(_letters_folder(hand_photos, tmp_path / "p")), base.preprocess, 2).shots
-    adapted = adapt_system(base, photos, rows, Recipe(steps=60))
-    print(f"test rows: {accuracy(base, rows):.4f} -> {accuracy(adapted, rows):.4f}")
-    assert accuracy(adapted, rows) >= accuracy(base, rows) - 0.02
+def test_mixing_dataset_rows_keeps_the_official_test_accuracy(adapted_once, rows):
+    base, adapted = adapted_once["base"], adapted_once["adapted"]
+    before, after = accuracy(base, rows), accuracy(adapted, rows)
+    print(f"test rows: {before:.4f} -> {after:.4f}")
+    assert after >= before - 0.02
 
 
 def test_adapting_keeps_the_base_training_label_smoothing(reader_photo_model, hand_photos, rows, tmp_path):

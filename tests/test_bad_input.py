@@ -16,8 +16,8 @@ import torch
 from PIL import Image
 
 from conftest import assert_clean_failure, make_rows, run_console, snapshot, write_csv
-from signmnist.cli import cli_main
-from signmnist.datafile import HEADER
+from signmnist.data.datafile import HEADER
+from signmnist.model.cli import cli_main
 
 MLP = "mlp"
 

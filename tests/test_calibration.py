@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from signmnist.calibration import GRID, best_temperature, calibration_error, temper
+from signmnist.model.calibration import GRID, best_temperature, calibration_error, temper
 
 
 def _sample(temperature_of_truth: float, n: int = 6000, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

@@ -7,8 +7,8 @@ import zipfile
 import pytest
 import torch
 
-from signmnist.checkpoint import atomic_torch_save, load_checkpoint, load_system
-from signmnist.errors import CheckpointError
+from signmnist.core.errors import CheckpointError
+from signmnist.model.checkpoint import atomic_torch_save, load_checkpoint, load_system
 
 
 class _RunsCode:

@@ -1,16 +1,17 @@
 """The real CLI entry points, shrunk to tiny data: configs, fast_dev_run, checkpoints, errors, DDP."""
 
+import subprocess
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
 
-from conftest import ROOT, run_cmd, tiny_args
-from signmnist import configs
-from signmnist.checkpoint import load_system
-from signmnist.cli import cli_main
-from signmnist.predict import predict_probabilities
+from conftest import ROOT, run_cmd, run_console, tiny_args
+from signmnist.inference.predict import predict_probabilities
+from signmnist.model import configs
+from signmnist.model.checkpoint import load_system
+from signmnist.model.cli import cli_main
 
 
 def _leaves(tree: dict, prefix: str = "") -> dict:
@@ -103,9 +104,9 @@ def test_a_bad_flag_is_one_clear_line_from_the_console_script(tmp_path):
     _assert_one_line_error(proc, "trainer.max_epochs", "-3")
 
 
-def test_missing_config_file(tmp_path):
-    proc = run_cmd("signmnist", "fit", "--config", "nope.yaml", cwd=tmp_path)
-    _assert_one_line_error(proc, "nope.yaml")
+def test_missing_config_file(tmp_path, capfd, monkeypatch):
+    code, out, err = run_console(["fit", "--config", "nope.yaml"], tmp_path, capfd, monkeypatch)
+    _assert_one_line_error(subprocess.CompletedProcess([], code, out, err), "nope.yaml")
 
 
 def test_lightning_practice_fast_dev_run():

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from signmnist.data import BatchLoader, SignMNISTDataModule, stratified_split
-from signmnist.errors import ConfigError
+from signmnist.core.errors import ConfigError
+from signmnist.data.datamodule import BatchLoader, SignMNISTDataModule, stratified_split
 
 
 def test_split_is_deterministic_disjoint_complete_and_stratified():

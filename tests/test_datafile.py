@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from conftest import make_rows, write_csv
-from signmnist.datafile import HEADER, _cache_path, load_csv, parse_csv
-from signmnist.errors import DataError
+from signmnist.core.errors import DataError
+from signmnist.data.datafile import HEADER, _cache_path, load_csv, parse_csv
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])

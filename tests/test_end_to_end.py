@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cmd
+from conftest import ROOT, run_cmd, run_console
 
 pytestmark = pytest.mark.slow
 
@@ -35,13 +35,17 @@ def test_seed_script_trains_tests_and_prints_first_prediction(workdir):
     assert len(probs) == 25 and abs(sum(map(float, probs)) - 1) < 0.01
 
 
-def test_cnn_config_reaches_99_8_percent_on_the_official_test_set(workdir):
-    fit = run_cmd("signmnist", "fit", "--config", "cnn", cwd=workdir)
+def test_cnn_config_reaches_99_8_percent_on_the_official_test_set(workdir, capfd, monkeypatch):
+    fit = run_cmd("signmnist", "fit", "--config", "cnn", cwd=workdir)  # the console script, as a user runs it
     assert fit.returncode == 0, fit.stderr[-3000:]
     best = workdir / "checkpoints/cnn/best.ckpt"
-    test = run_cmd("signmnist", "test", "--config", "cnn", f"--ckpt_path={best}", cwd=workdir)
-    assert test.returncode == 0, test.stderr[-3000:]
-    acc = float(re.search(r"Official test set: acc ([0-9.]+)", test.stdout).group(1))
+    # The rest in this process (the same console entry point without an interpreter's start-up each).
+    from signmnist.model.cli import cli_main
+
+    monkeypatch.chdir(workdir)
+    cli_main(["test", "--config", "cnn", f"--ckpt_path={best}"])
+    test = capfd.readouterr().out
+    acc = float(re.search(r"Official test set: acc ([0-9.]+)", test).group(1))
     assert acc >= 0.998
     assert _metric("test acc", fit.stdout) == pytest.approx(acc, abs=1e-4)
 
@@ -49,22 +53,23 @@ def test_cnn_config_reaches_99_8_percent_on_the_official_test_set(workdir):
     # classified from disk gets exactly the prediction of the CSV row.
     from PIL import Image
 
-    from signmnist.datafile import load_csv
+    from signmnist.data.datafile import load_csv
 
     pngs = workdir / "pngs"
     pngs.mkdir()
     for i, img in enumerate(load_csv(ROOT / "data/sign_mnist_test.csv.gz").images):
         Image.fromarray(img).save(pngs / f"{i:05d}.png")
-    from_csv = run_cmd("signmnist", "classify", f"--ckpt={best}", "--json", "data/sign_mnist_test.csv.gz", cwd=workdir)
-    from_png = run_cmd("signmnist", "classify", f"--ckpt={best}", "--json", str(pngs), cwd=workdir)
-    a, b = from_csv.stdout.splitlines(), from_png.stdout.splitlines()
+    _, from_csv, _ = run_console(["classify", f"--ckpt={best}", "--json", "data/sign_mnist_test.csv.gz"], workdir,
+                                 capfd, monkeypatch)  # fmt: skip
+    _, from_png, _ = run_console(["classify", f"--ckpt={best}", "--json", str(pngs)], workdir, capfd, monkeypatch)
+    a, b = from_csv.splitlines(), from_png.splitlines()
     assert len(a) == len(b) == 7172
     strip = [(json.loads(x)["letter"], json.loads(x)["probability"]) for x in a]
     assert strip == [(json.loads(y)["letter"], json.loads(y)["probability"]) for y in b]
 
 
 def test_bench_runs_only_the_sections_asked_for(tiny_data, tmp_path):
-    from signmnist.bench import bench
+    from signmnist.commands.bench import bench
 
     out = tmp_path / "results.md"
     bench(out=out, train_path=tiny_data[0], test_path=tiny_data[1], sections=["data"])
@@ -74,24 +79,26 @@ def test_bench_runs_only_the_sections_asked_for(tiny_data, tmp_path):
 
 
 def test_bench_photo_folder_is_absolute_for_the_timed_commands(hand_photos, tmp_path, monkeypatch):
-    from signmnist.bench.photo import photo_folder
+    from signmnist.commands.bench.photo import photo_folder
 
     root = hand_photos[0].parent.parent  # ROOT/<LETTER>/*
     monkeypatch.chdir(root.parent)  # given relative, as `make bench` gives ../shared/photos
     folder, what = photo_folder(Path(root.name), ROOT / "data/sign_mnist_test.csv.gz", tmp_path)
     assert folder == root.resolve() and folder.is_absolute() and what.startswith(f"{len(hand_photos)} real photos")
+    assert what.endswith(f"from {root.name}") and str(root.parent) not in what  # as given, not this machine's path
 
 
 def test_bench_runs_every_section_and_writes_the_table(trained, tmp_path):
     out = tmp_path / "results.md"
     proc = run_cmd("signmnist", "bench", f"--out={out}", f"--train_path={trained['train']}",
-                   f"--test_path={trained['test']}", "--repeats=1", cwd=tmp_path)  # fmt: skip
+                   f"--test_path={trained['test']}", "--repeats=1", "--quick", cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = out.read_text()
     for heading in ("Data:", "Seed MLP", "CNN time-to-accuracy", "Inference", "Photo model:", "eval-photos",
                     "Photo serving"):  # fmt: skip
         assert heading in text
     assert "synthetic photos" in text  # no real photos given: it says so
+    assert "`signmnist bench --quick`: sizes cut" in text  # a quick run says that its numbers measure nothing
     assert "none: every row searched" in text  # the cold-cache training row
     for runtime in ("PyTorch eager", "TorchScript", "ONNX Runtime"):
         assert runtime in text

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import ROOT, make_rows, tiny_args, write_csv
-from signmnist.checkpoint import load_checkpoint
+from conftest import ROOT, make_rows, run_console, tiny_args, write_csv
+from signmnist.model.checkpoint import load_checkpoint
 
 CNN = "cnn"
 
@@ -22,13 +22,19 @@ def data(tmp_path_factory) -> tuple[Path, Path]:
     return write_csv(root / "train.csv", *make_rows(1200, seed=1)), write_csv(root / "test.csv", *make_rows(96, 2))
 
 
+def _fit_args(data, out: Path, *extra: str) -> list[str]:
+    return ["fit", "--config", CNN, *tiny_args(*data, out), "--test_after_fit=false", *extra]
+
+
 def _fit_cmd(data, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "signmnist", "fit", "--config", CNN, *tiny_args(*data, out),
-            "--trainer.deterministic=true", "--test_after_fit=false", *extra]  # fmt: skip
+    """A fit as its own process, with deterministic kernels (a flag that would outlive an in-process run)."""
+    return [sys.executable, "-m", "signmnist", *_fit_args(data, out, "--trainer.deterministic=true", *extra)]
 
 
 def _start(cmd: list[str]) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # tests/ on the path: the paced runs load their callback from tests/pace.py.
+    path = os.pathsep.join(filter(None, [str(ROOT / "tests"), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=path)
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -60,13 +66,13 @@ def reference(data, tmp_path_factory) -> Path:
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_signal_stops_at_a_step_boundary_saves_and_resume_is_exact(data, reference, tmp_path, sig, code):
     out = tmp_path / "run"
-    proc = _start(_fit_cmd(data, out, "--trainer.max_epochs=4"))
+    # Paced after the first epoch (tests/pace.py: a pause after each step, no change to what is computed), so
+    # that the signal finds the run inside a later epoch on any machine.
+    proc = _start(_fit_cmd(data, out, "--trainer.max_epochs=4", "--trainer.callbacks+=pace.Pace"))
     _wait_for(out / "ckpt/last.ckpt", proc)  # at least one epoch done
     time.sleep(0.3)  # land somewhere inside a later epoch
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=120)
-    if proc.returncode == 0:
-        pytest.skip("training finished before the signal arrived")
     assert proc.returncode == code, stderr[-3000:]
     assert "Traceback" not in stderr
     last_line = stderr.strip().splitlines()[-1]
@@ -99,25 +105,29 @@ def test_sigkill_never_leaves_a_torn_checkpoint_and_training_resumes(data, tmp_p
     assert load_checkpoint(out / "ckpt/last.ckpt")["epoch"] == 2
 
 
-def test_resuming_with_a_longer_fixed_schedule_is_one_clear_error(data, tmp_path):
-    assert _run(_fit_cmd(data, tmp_path, "--trainer.max_epochs=1")).returncode == 0
-    proc = _run(_fit_cmd(data, tmp_path, "--trainer.max_epochs=2", "--ckpt_path=last"))
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "resume with the trainer.max_epochs the run started with" in proc.stderr.strip().splitlines()[-1]
+def test_resuming_with_a_longer_fixed_schedule_is_one_clear_error(data, tmp_path, capfd, monkeypatch):
+    from signmnist.model.cli import cli_main
+
+    cli_main(_fit_args(data, tmp_path, "--trainer.max_epochs=1"))
+    code, _, err = run_console(_fit_args(data, tmp_path, "--trainer.max_epochs=2", "--ckpt_path=last"), ROOT, capfd,
+                               monkeypatch)  # fmt: skip
+    assert code == 2 and "Traceback" not in err
+    assert "resume with the trainer.max_epochs the run started with" in err.strip().splitlines()[-1]
 
 
-def test_unwritable_checkpoint_dir_fails_before_training(data, tmp_path):
+def test_unwritable_checkpoint_dir_fails_before_training(data, tmp_path, capfd, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    proc = _run([*_fit_cmd(data, tmp_path), f"--checkpoint.dirpath={blocker / 'ckpt'}"])
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "checkpoint.dirpath: cannot write" in proc.stderr.strip().splitlines()[-1]
+    args = [*_fit_args(data, tmp_path), f"--checkpoint.dirpath={blocker / 'ckpt'}"]
+    code, _, err = run_console(args, ROOT, capfd, monkeypatch)
+    assert code == 2 and "Traceback" not in err
+    assert "checkpoint.dirpath: cannot write" in err.strip().splitlines()[-1]
 
 
 def test_a_failed_checkpoint_write_keeps_the_existing_checkpoints(data, tmp_path, monkeypatch):
-    from signmnist import checkpoint as ckpt_mod
-    from signmnist.cli import cli_main
-    from signmnist.errors import CheckpointError
+    from signmnist.core.errors import CheckpointError
+    from signmnist.model import checkpoint as ckpt_mod
+    from signmnist.model.cli import cli_main
 
     # A schedule of fixed length cannot be extended on resume, so this run uses none.
     base = ["fit", "--config", CNN, *tiny_args(*data, tmp_path), "--test_after_fit=false", "--model.scheduler=none"]

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from signmnist.features import (
+from signmnist.core.preprocess import Preprocess
+from signmnist.model.graph import InferenceGraph
+from signmnist.model.networks import CNN, LandmarkMLP
+from signmnist.vision.features import (
     FEATURES,
     WIDTHS,
     flexion,
@@ -17,9 +20,6 @@ from signmnist.features import (
     planar,
     tip_distances,
 )
-from signmnist.graph import InferenceGraph
-from signmnist.models import CNN, LandmarkMLP
-from signmnist.preprocess import Preprocess
 
 
 def _hands(n: int = 5, seed: int = 0) -> torch.Tensor:

@@ -6,13 +6,13 @@ import pytest
 import torch
 
 from conftest import tiny_args
-from signmnist.calibration import temper
-from signmnist.checkpoint import load_checkpoint, load_system
-from signmnist.cli import cli_main
-from signmnist.export import export
-from signmnist.fusion import GRID, MAX_WEIGHT, best_weight, fuse
-from signmnist.runtime import load_classifier
-from signmnist.system import SignMNISTSystem
+from signmnist.inference.export import export
+from signmnist.inference.runtime import load_classifier
+from signmnist.model.calibration import temper
+from signmnist.model.checkpoint import load_checkpoint, load_system
+from signmnist.model.cli import cli_main
+from signmnist.model.fusion import GRID, MAX_WEIGHT, best_weight, fuse
+from signmnist.model.system import SignMNISTSystem
 
 
 def _onehot(labels, n=25, p=0.9):

@@ -6,11 +6,11 @@ import pytest
 from PIL import Image
 
 from conftest import fake_landmarks
-from signmnist import landmarks
-from signmnist.hands import Hand
-from signmnist.images import frame_input, load_image
-from signmnist.preprocess import Preprocess
-from signmnist.stream import StreamReader
+from signmnist.core.preprocess import Preprocess
+from signmnist.live.stream import StreamReader
+from signmnist.vision import landmarks
+from signmnist.vision.hands import Hand
+from signmnist.vision.images import frame_input, load_image
 
 CANONICAL = Preprocess(crop="hand", canonical_hand=True)
 
@@ -109,7 +109,7 @@ def test_canonical_hand_is_stored_and_checked():
 
 def test_mediapipe_calls_a_mirrored_hand_the_other_side():
     pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
-    from signmnist.hands import _warmup_image, find_hand
+    from signmnist.vision.hands import _warmup_image, find_hand
 
     rgb = _warmup_image()  # a dataset row, upscaled and padded
     plain, mirrored = find_hand(rgb), find_hand(np.ascontiguousarray(rgb[:, ::-1]))

@@ -2,6 +2,7 @@
 
 import json
 import struct
+import subprocess
 import sys
 import warnings
 import zlib
@@ -11,15 +12,23 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, run_cmd
-from signmnist.datafile import load_csv
-from signmnist.images import ImageError, load_image
-from signmnist.preprocess import Preprocess
-from signmnist.runtime import load_classifier
+from conftest import ROOT, run_cmd, run_console
+from signmnist.core.preprocess import Preprocess
+from signmnist.data.datafile import load_csv
+from signmnist.inference.runtime import load_classifier
+from signmnist.vision.images import ImageError, load_image
 
 
-def _classify(*args: str, cwd: Path | None = None):
-    return run_cmd("signmnist", "classify", *args, cwd=cwd or ROOT)
+@pytest.fixture
+def classify(capfd, monkeypatch):
+    """`signmnist classify ARGS` through the console entry point, in this process (no interpreter start-up;
+    the torch-free test below runs it as its own process): a CompletedProcess."""
+
+    def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+        code, out, err = run_console(["classify", *args], cwd, capfd, monkeypatch)
+        return subprocess.CompletedProcess(args, code or 0, out, err)
+
+    return run
 
 
 def _json_lines(stdout: str) -> list[dict]:
@@ -131,13 +140,13 @@ def test_bad_images_raise_one_clear_error(tmp_path, hand, case):
 # ------------------------------------------------------------------ classify
 
 
-def test_png_round_trip_gives_exactly_the_csv_predictions(trained, tmp_path):
+def test_png_round_trip_gives_exactly_the_csv_predictions(classify, trained, tmp_path):
     split = load_csv(trained["test"])
     for i, img in enumerate(split.images):
         Image.fromarray(img).save(tmp_path / f"{i:04d}.png")
     for model in (trained["ckpt"], trained["onnx"]):
-        from_csv = _json_lines(_classify("--ckpt", str(model), "--json", str(trained["test"])).stdout)
-        from_png = _json_lines(_classify("--ckpt", str(model), "--json", str(tmp_path)).stdout)
+        from_csv = _json_lines(classify("--ckpt", str(model), "--json", str(trained["test"])).stdout)
+        from_png = _json_lines(classify("--ckpt", str(model), "--json", str(tmp_path)).stdout)
         assert len(from_csv) == len(from_png) == len(split)
         for a, b in zip(from_csv, from_png, strict=True):
             assert (a["letter"], a["probability"], a["top"]) == (b["letter"], b["probability"], b["top"])
@@ -150,13 +159,13 @@ def test_checkpoint_and_onnx_give_the_same_answers(trained):
     assert (a.argmax(1) == b.argmax(1)).all()
 
 
-def test_classify_mixes_files_folders_and_csvs_and_reports_failures_per_file(trained, tmp_path, hand):
+def test_classify_mixes_files_folders_and_csvs_and_reports_failures_per_file(classify, trained, tmp_path, hand):
     good = tmp_path / "imgs/sub"
     good.mkdir(parents=True)
     _upscaled(hand).save(good / "b.png")
     _upscaled(hand).convert("RGB").save(tmp_path / "imgs/a.jpg")
     (tmp_path / "broken.png").write_bytes(b"not an image")
-    proc = _classify("--ckpt", str(trained["onnx"]), "--json", "--top-k", "5", str(tmp_path / "imgs"),
+    proc = classify("--ckpt", str(trained["onnx"]), "--json", "--top-k", "5", str(tmp_path / "imgs"),
                      str(tmp_path / "broken.png"), str(trained["test"]))  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     rows = _json_lines(proc.stdout)
@@ -170,9 +179,9 @@ def test_classify_mixes_files_folders_and_csvs_and_reports_failures_per_file(tra
     assert "Traceback" not in proc.stderr
 
 
-def test_classify_table_output(trained, tmp_path, hand):
+def test_classify_table_output(classify, trained, tmp_path, hand):
     _upscaled(hand).save(tmp_path / "x.png")
-    proc = _classify("--ckpt", str(trained["ckpt"]), str(tmp_path / "x.png"))
+    proc = classify("--ckpt", str(trained["ckpt"]), str(tmp_path / "x.png"))
     assert proc.returncode == 0, proc.stderr
     header, row = proc.stdout.strip().splitlines()
     assert header.split("\t") == ["path", "letter", "probability", "top"]
@@ -183,10 +192,10 @@ def test_classify_table_output(trained, tmp_path, hand):
     ("model", "expected"),
     [("missing.ckpt", "not found"), ("garbage.onnx", "not a loadable ONNX model"), ("garbage.ckpt", "corrupt")],
 )
-def test_classify_with_a_bad_model_is_one_line(tmp_path, model, expected):
+def test_classify_with_a_bad_model_is_one_line(classify, tmp_path, model, expected):
     (tmp_path / "garbage.onnx").write_bytes(b"\x00" * 100)
     (tmp_path / "garbage.ckpt").write_bytes(b"\x00" * 100)
-    proc = _classify("--ckpt", model, "x.png", cwd=tmp_path)
+    proc = classify("--ckpt", model, "x.png", cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("signmnist: error:") and expected in proc.stderr
 
@@ -204,7 +213,7 @@ def test_onnx_classify_imports_neither_torch_nor_lightning(trained, tmp_path, ha
         "            raise ImportError('blocked import of ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
     )
-    code = "import sys; from signmnist.console import main; main(sys.argv[1:])"
+    code = "import sys; from signmnist.commands.console import main; main(sys.argv[1:])"
     env_args = ["env", f"PYTHONPATH={blocker}", sys.executable, "-c", code]
     proc = run_cmd(*env_args, "classify", "--ckpt", str(trained["onnx"]), "--json", str(tmp_path / "x.png"))
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -220,7 +229,7 @@ def test_onnx_classify_imports_neither_torch_nor_lightning(trained, tmp_path, ha
 def test_export_onnx_and_torchscript_pass_parity(trained, tmp_path):
     import torch
 
-    from signmnist.export import export
+    from signmnist.inference.export import export
 
     onnx_result = export(trained["ckpt"], tmp_path / "m.onnx", test_path=trained["test"])
     assert onnx_result.ok and onnx_result.argmax_mismatches == 0
@@ -234,8 +243,8 @@ def test_export_onnx_and_torchscript_pass_parity(trained, tmp_path):
 
 
 def test_failed_export_leaves_nothing(trained, tmp_path, monkeypatch):
-    from signmnist import export as export_mod
-    from signmnist.errors import SignMnistError
+    from signmnist.core.errors import SignMnistError
+    from signmnist.inference import export as export_mod
 
     monkeypatch.setattr(export_mod, "PARITY_TOLERANCE", -1.0)  # no export can pass this
     with pytest.raises(SignMnistError, match="export discarded"):
@@ -243,7 +252,7 @@ def test_failed_export_leaves_nothing(trained, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_eval_photos_reports_overall_per_source_and_per_letter(trained, tmp_path):
+def test_eval_photos_reports_overall_per_source_and_per_letter(classify, trained, tmp_path):
     split = load_csv(trained["test"])
     labels = "ABCDEFGHIJKLMNOPQRSTUVWXY"
     for i, (img, lab) in enumerate(zip(split.images[:48], split.labels[:48], strict=True)):
@@ -259,7 +268,7 @@ def test_eval_photos_reports_overall_per_source_and_per_letter(trained, tmp_path
     assert {r["name"] for r in report["per_source"]} == {"src1", "src2"}
     assert sum(r["n"] for r in report["per_letter"]) == 48
     # The per-source counts agree with a direct classification of the same files.
-    direct = _json_lines(_classify("--ckpt", str(trained["onnx"]), "--json", str(tmp_path / "photos")).stdout)
+    direct = _json_lines(classify("--ckpt", str(trained["onnx"]), "--json", str(tmp_path / "photos")).stdout)
     correct = sum(Path(r["path"]).parent.name == r["letter"] for r in direct)
     assert report["overall"]["correct"] == correct
     assert Image.open(out / "confusion_matrix.png").size[0] > 300
@@ -317,7 +326,7 @@ def _variant(ckpt: Path, out: Path, seed: int = 0, **preprocess) -> Path:
 
 
 def test_ensemble_export_averages_its_members(trained, tmp_path):
-    from signmnist.export import export
+    from signmnist.inference.export import export
 
     other = _variant(trained["ckpt"], tmp_path / "other.ckpt")
     images = load_csv(trained["test"]).images[:, None]

@@ -27,9 +27,9 @@ def installed(tmp_path_factory):
 
 @pytest.mark.slow
 def test_shipped_configs_and_the_web_page_come_with_the_wheel(installed):
-    names = {p.name for p in (installed / "signmnist/configs").iterdir()}
+    names = {p.name for p in (installed / "signmnist/model/configs").iterdir()}
     assert {"mlp.yaml", "cnn.yaml"} <= names
-    assert (installed / "signmnist/web/index.html").is_file()
+    assert (installed / "signmnist/server/web/index.html").is_file()
 
 
 @pytest.mark.slow
@@ -47,5 +47,7 @@ def test_commands_run_from_the_installed_package_outside_the_source_tree(install
                     f"--test_path={test}", "--out=bench.md", cwd=tmp_path)  # fmt: skip
     assert bench.returncode == 0, bench.stderr[-2000:]
     assert "cached load of both splits" in (tmp_path / "bench.md").read_text()
-    code = "from signmnist.bench.common import datamodule; print(datamodule('cnn', 'a', 'b').hparams.batch_size)"
+    code = (
+        "from signmnist.commands.bench.common import datamodule; print(datamodule('cnn', 'a', 'b').hparams.batch_size)"
+    )
     assert run_cmd(sys.executable, "-c", code, cwd=tmp_path).stdout.strip() == "128"  # the bench finds its configs

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, make_rows, write_csv
-from signmnist import hands, landmark_store, landmarks
-from signmnist.console import main
-from signmnist.datafile import load_csv
-from signmnist.errors import ConfigError
+from signmnist.commands.console import main
+from signmnist.core.errors import ConfigError
+from signmnist.data import landmark_store
+from signmnist.data.datafile import load_csv
+from signmnist.vision import hands, landmarks
 
 BUNDLED = [ROOT / p for p in landmark_store.BUNDLED]
 # Largest difference between a shipped landmark (float16) and the same row searched again, in pixels of

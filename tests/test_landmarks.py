@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from signmnist import landmark_store
-from signmnist.augment import augment_landmarks, tilt_landmarks
-from signmnist.checkpoint import load_system
-from signmnist.datafile import load_csv
-from signmnist.export import export
-from signmnist.features import palm_frame
-from signmnist.graph import normalize_landmarks
-from signmnist.models import LandmarkMLP
-from signmnist.runtime import load_classifier
-from signmnist.system import SignMNISTSystem
+from signmnist.data import landmark_store
+from signmnist.data.datafile import load_csv
+from signmnist.inference.export import export
+from signmnist.inference.runtime import load_classifier
+from signmnist.model.augment import augment_landmarks, tilt_landmarks
+from signmnist.model.checkpoint import load_system
+from signmnist.model.graph import normalize_landmarks
+from signmnist.model.networks import LandmarkMLP
+from signmnist.model.system import SignMNISTSystem
+from signmnist.vision.features import palm_frame
 
 
 def _system(flip_tta: bool = False) -> SignMNISTSystem:
@@ -128,8 +128,8 @@ def test_landmark_model_exports_with_a_second_input(tmp_path, trained):
 
 
 def test_report_and_classify_measure_a_landmark_model_with_the_rows_landmarks(monkeypatch, tmp_path, trained):
-    from signmnist import report
-    from signmnist.inputs import iter_items, predict_items
+    from signmnist.commands import report
+    from signmnist.inference.inputs import iter_items, predict_items
 
     rows = load_csv(trained["test"])
     points = _hands(len(rows.labels))
@@ -150,7 +150,7 @@ def test_report_and_classify_measure_a_landmark_model_with_the_rows_landmarks(mo
 def test_serve_batches_each_request_with_its_own_landmarks():
     import asyncio
 
-    from signmnist.serve import Batcher
+    from signmnist.server.batcher import Batcher
 
     seen = []
 

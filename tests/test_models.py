@@ -2,9 +2,9 @@ import pytest
 import torch
 from torch import nn
 
-from signmnist.augment import BatchAugment
-from signmnist.models import CNN, MLP
-from signmnist.system import SignMNISTSystem
+from signmnist.model.augment import BatchAugment
+from signmnist.model.networks import CNN, MLP
+from signmnist.model.system import SignMNISTSystem
 
 
 def test_mlp_is_exactly_the_seed_network():

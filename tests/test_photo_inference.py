@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from conftest import run_cmd
-from signmnist import hands, landmarks
-from signmnist.bench.loadtest import load_test, running_server
-from signmnist.inputs import image_items
-from signmnist.runtime import load_classifier
+from signmnist.commands.bench.loadtest import load_test, running_server
+from signmnist.inference.inputs import image_items
+from signmnist.inference.runtime import load_classifier
+from signmnist.vision import hands, landmarks
 
 pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
 

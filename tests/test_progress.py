@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from conftest import tiny_args
-from signmnist import landmarks, progress
-from signmnist.cli import cli_main
-from signmnist.hands import Hand
+from signmnist.core import progress
+from signmnist.model.cli import cli_main
+from signmnist.vision import landmarks
+from signmnist.vision.hands import Hand
 
 
 def test_off_a_terminal_a_step_is_one_summary_line(caplog, capsys):

@@ -9,17 +9,17 @@ import torch
 from PIL import Image
 
 from conftest import ROOT, fake_landmarks, tiny_args
-from signmnist.augment import RobustAugment
-from signmnist.calibration import temper
-from signmnist.cli import cli_main
-from signmnist.datafile import load_csv
-from signmnist.errors import ConfigError
-from signmnist.export import export
-from signmnist.hands import Hand
-from signmnist.images import center_square, trim_square
-from signmnist.preprocess import Preprocess
-from signmnist.runtime import TorchClassifier, load_classifier
-from signmnist.system import SignMNISTSystem
+from signmnist.core.errors import ConfigError
+from signmnist.core.preprocess import Preprocess
+from signmnist.data.datafile import load_csv
+from signmnist.inference.export import export
+from signmnist.inference.runtime import TorchClassifier, load_classifier
+from signmnist.model.augment import RobustAugment
+from signmnist.model.calibration import temper
+from signmnist.model.cli import cli_main
+from signmnist.model.system import SignMNISTSystem
+from signmnist.vision.hands import Hand
+from signmnist.vision.images import center_square, trim_square
 
 
 def test_robust_augmentation_keeps_shape_and_range_and_is_seeded():
@@ -138,7 +138,7 @@ def _with_image_flip(system: SignMNISTSystem, image_flip: str) -> torch.nn.Modul
     """The system's graph with another way of reading the mirrored image view."""
     from dataclasses import replace
 
-    from signmnist.graph import InferenceGraph
+    from signmnist.model.graph import InferenceGraph
 
     return InferenceGraph(system.net, replace(system.preprocess, image_flip=image_flip), system.landmark_net).eval()
 
@@ -189,8 +189,8 @@ def test_photo_config_trains_exports_and_mirrors_as_it_says(trained, tmp_path):
 
 
 def test_hand_crop_falls_back_to_trimming_without_mediapipe(monkeypatch, tmp_path):
-    from signmnist import hands
-    from signmnist.images import load_image, prepare
+    from signmnist.vision import hands
+    from signmnist.vision.images import load_image, prepare
 
     monkeypatch.setattr(hands, "_mediapipe", lambda: None)
     gray = np.zeros((200, 200), np.uint8)
@@ -204,8 +204,8 @@ def test_hand_crop_falls_back_to_trimming_without_mediapipe(monkeypatch, tmp_pat
 
 def test_preparing_views_never_searches_for_a_hand(monkeypatch):
     # The one hand search of a photo happens in load_image (upscaled when small); prepare only crops.
-    from signmnist import hands
-    from signmnist.images import prepare
+    from signmnist.vision import hands
+    from signmnist.vision.images import prepare
 
     monkeypatch.setattr(hands, "find_hand", lambda rgb: pytest.fail("prepare searched for a hand"))
     gray = np.zeros((60, 60), np.uint8)
@@ -216,7 +216,7 @@ def test_preparing_views_never_searches_for_a_hand(monkeypatch):
 
 def test_mediapipe_finds_no_hand_in_a_black_frame():
     pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
-    from signmnist.hands import find_hand
+    from signmnist.vision.hands import find_hand
 
     assert find_hand(np.zeros((120, 160, 3), np.uint8)) is None  # no hand in a black frame
 
@@ -227,7 +227,7 @@ def test_unknown_augment_option_is_a_config_error():
 
 
 def test_hand_mask_covers_the_hand_and_nothing_far_from_it():
-    from signmnist.hands import hand_mask
+    from signmnist.vision.hands import hand_mask
 
     pts = fake_landmarks()
     mask = hand_mask(pts, (200, 200))
@@ -237,8 +237,8 @@ def test_hand_mask_covers_the_hand_and_nothing_far_from_it():
 
 
 def test_masked_hand_crop_puts_the_hand_on_black(monkeypatch, tmp_path):
-    from signmnist import landmarks
-    from signmnist.images import load_image, prepare
+    from signmnist.vision import landmarks
+    from signmnist.vision.images import load_image, prepare
 
     points = np.c_[fake_landmarks(), np.zeros(21)]  # (21, 3), as MediaPipe gives them
     gray = np.full((200, 200), 180, np.uint8)  # a bright room around the hand
@@ -259,7 +259,7 @@ def test_masked_hand_crop_puts_the_hand_on_black(monkeypatch, tmp_path):
 
 
 def test_hand_search_retries_on_a_padded_frame(monkeypatch):
-    from signmnist import hands
+    from signmnist.vision import hands
 
     seen = []
 
@@ -282,8 +282,8 @@ def test_mediapipe_finds_the_hand_in_real_photos():
         pytest.skip(f"{photos} is not here (the real photos are not part of the project)")
     from PIL import Image
 
-    from signmnist.hands import find_hand
-    from signmnist.images import find_images, load_image
+    from signmnist.vision.hands import find_hand
+    from signmnist.vision.images import find_images, load_image
 
     every = find_images(photos)
     paths = every[:: max(1, len(every) // 10)][:10]  # ten photos across letters
@@ -306,7 +306,7 @@ def test_mediapipe_finds_the_hand_in_real_photos():
 def test_surer_view_takes_whichever_orientation_the_network_is_surer_of():
     from dataclasses import replace
 
-    from signmnist.graph import InferenceGraph
+    from signmnist.model.graph import InferenceGraph
 
     class Lopsided(torch.nn.Module):  # sure of images brighter on the left, unsure otherwise
         def forward(self, x):

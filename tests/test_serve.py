@@ -17,10 +17,10 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT, chromium, run_cmd
-from signmnist.bench.loadtest import free_port, wait_for_server
-from signmnist.datafile import load_csv
-from signmnist.images import load_image
-from signmnist.runtime import load_classifier
+from signmnist.commands.bench.loadtest import free_port, wait_for_server
+from signmnist.data.datafile import load_csv
+from signmnist.inference.runtime import load_classifier
+from signmnist.vision.images import load_image
 
 ARTIFACTS = Path(os.environ.get("SIGNMNIST_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 
@@ -199,7 +199,8 @@ def test_two_view_inputs_are_batched_whole_and_shown_side_by_side():
     import base64
     import io
 
-    from signmnist.serve import Batcher, _png_data_url
+    from signmnist.server.app import _png_data_url
+    from signmnist.server.batcher import Batcher
 
     class Recorder:  # a classifier that records what the batcher hands it
         def __init__(self):
@@ -234,7 +235,7 @@ def test_the_batcher_survives_a_failed_wait(monkeypatch):
     the wait raises, the batch collected so far is answered and the batcher keeps serving."""
     import asyncio
 
-    from signmnist.serve import Batcher
+    from signmnist.server.batcher import Batcher
 
     class OldTimeout(Exception):  # what asyncio.TimeoutError was before Python 3.11
         pass
@@ -266,7 +267,7 @@ def test_the_batcher_survives_a_failed_wait(monkeypatch):
 def test_a_failed_model_call_answers_that_batch_with_an_error_and_serving_goes_on():
     import asyncio
 
-    from signmnist.serve import Batcher
+    from signmnist.server.batcher import Batcher
 
     class FailsOnce:
         def __init__(self):

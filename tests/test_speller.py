@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from signmnist.facts import LETTERS
-from signmnist.speller import GAP, HOLD, REARM, THRESHOLD, Speller
+from signmnist.core.facts import LETTERS
+from signmnist.live.speller import GAP, HOLD, REARM, THRESHOLD, Speller
 
 FPS = 15
 

@@ -1,3 +1,3 @@
-from signmnist.console import main
+from signmnist.commands.console import main
 
 main()

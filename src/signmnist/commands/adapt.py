@@ -1,0 +1,210 @@
+"""`signmnist adapt`: teach a trained photo model one signer's hand from a few labelled photos.
+
+Every input is checked before anything is computed or written; the new checkpoint keeps the base
+model's preprocessing and works wherever a model works (classify, eval-photos, serve, spell, export).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from signmnist.core.errors import CheckpointError, ConfigError, SignMnistError
+from signmnist.core.facts import LETTERS, MISSING_LABELS
+from signmnist.core.preprocess import Preprocess
+from signmnist.core.progress import Progress
+from signmnist.inference.inputs import image_items
+from signmnist.vision.images import find_images
+
+if TYPE_CHECKING:  # torch is imported only once the checks have passed
+    from signmnist.model.adaptation import Shots
+    from signmnist.model.system import SignMNISTSystem
+
+log = logging.getLogger(__name__)
+
+BASE_MODEL = Path("checkpoints/photo/best.ckpt")  # the photo model that `make run` trains
+TRAIN_CSV = Path("data/sign_mnist_train.csv.gz")
+TEST_CSV = Path("data/sign_mnist_test.csv.gz")
+READABLE = "".join(c for i, c in enumerate(LETTERS) if i not in MISSING_LABELS)  # no J (nor Z): they move
+
+
+@dataclass
+class PhotoSet:
+    """The signer's photos, read: the examples, and what could not be used fully."""
+
+    shots: Shots
+    names: list[str]
+    no_hand: list[str]  # photos in which MediaPipe found no hand: the image network still learns from them
+    unreadable: list[str]  # one-line errors of files that could not be decoded
+
+
+def letter_folders(root: Path) -> list[tuple[str, list[Path]]]:
+    """ROOT/<LETTER>/* -> (letter, image files) per letter folder, sorted; checks the layout.
+
+    Raises:
+        ConfigError: ROOT is not a folder, a folder is not named for a letter the model reads (J and Z are
+            signed with motion), or there is no image file at all.
+    """
+    if not root.is_dir():
+        what = "not found" if not root.exists() else "not a folder"
+        raise ConfigError(f"--photos {root}: {what}; expected a folder of letter folders, DIR/<LETTER>/*.jpg")
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    for folder in folders:
+        name = folder.name.upper()
+        if name in ("J", "Z"):
+            raise ConfigError(f"{folder}: {name} is signed with motion and no model reads it; remove the folder")
+        if name not in READABLE:
+            raise ConfigError(f"{folder}: folder name is not a letter; expected one of {READABLE} (any case)")
+    found = [(f.name.upper(), find_images(f)) for f in folders]
+    found = [(letter, files) for letter, files in found if files]
+    if not found:
+        raise ConfigError(f"--photos {root}: no image files in letter folders; expected DIR/<LETTER>/*.jpg")
+    return found
+
+
+def check_output(out: Path) -> None:
+    """Fail now, before any work, if `out` cannot be written.
+
+    Raises:
+        ConfigError: naming the path and the reason.
+    """
+    if out.suffix != ".ckpt":
+        raise ConfigError(f"--out {out}: expected a .ckpt path (export it to ONNX afterwards with `signmnist export`)")
+    if out.is_dir():
+        raise ConfigError(f"--out {out}: is a folder; expected a file path ending in .ckpt")
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {out}: cannot write into {parent} (permission denied or not a folder)")
+
+
+def read_photos(folders: list[tuple[str, list[Path]]], preprocess: Preprocess, workers: int | None) -> PhotoSet:
+    """Decode each photo into the model's input (views and hand landmarks), on `workers` threads.
+
+    Raises:
+        ConfigError: no photo could be read.
+    """
+    from signmnist.model.adaptation import Shots
+
+    paths = [(letter, f) for letter, files in folders for f in files]
+    views, points, labels, names, no_hand, unreadable = [], [], [], [], [], []
+    with Progress("reading photos", len(paths), "photo") as bar:
+        for (letter, path), item in zip(paths, image_items([p for _, p in paths], preprocess, workers), strict=True):
+            bar.update()
+            if item.error:
+                unreadable.append(item.error)
+                continue
+            views.append(item.image)
+            points.append(item.landmarks)
+            labels.append(preprocess.labels.index(letter))
+            names.append(str(path))
+            if np.isnan(item.landmarks).any():
+                no_hand.append(str(path))
+    if not views:
+        raise ConfigError(f"none of the {len(paths)} photos could be read ({unreadable[0]}); nothing written")
+    shots = Shots.stack(views, points, labels)
+    return PhotoSet(shots, names, no_hand, unreadable)
+
+
+def adapt(
+    photos: Path,
+    out: Path,
+    ckpt: Path = BASE_MODEL,
+    steps: int = 300,
+    seed: int = 0,
+    workers: int | None = None,
+    train_path: Path = TRAIN_CSV,
+    test_path: Path = TEST_CSV,
+) -> int:
+    """Fine-tune a photo model on one signer's photos and write it as a new checkpoint.
+
+    The landmark network and the image network's last layer learn from the photos, mixed with dataset rows
+    so that the official test accuracy holds; letters without photos keep the base model's behaviour.
+    Prints the accuracy on the given photos and on the official test set, before and after.
+
+    Args:
+        photos: Folder of letter folders, DIR/<LETTER>/* (any image format `classify` reads).
+        out: Where to write the adapted model (.ckpt).
+        ckpt: The base model: a Lightning checkpoint of a photo model (default: the one `make run` trains).
+        steps: Optimiser steps.
+        seed: Seed of the sampling and augmentation.
+        workers: Threads decoding photos and searching them for hands (default: one per core).
+        train_path: Dataset rows mixed into every step (CSV).
+        test_path: Official test CSV, measured before and after.
+    """
+    start = time.perf_counter()
+    if steps < 1:
+        raise ConfigError(f"--steps: expected a whole number >= 1, got {steps}")
+    folders = letter_folders(Path(photos))
+    check_output(Path(out))
+    base = _load_base(Path(ckpt))
+    read = read_photos(folders, base.preprocess, workers)
+    from signmnist.model.adaptation import dataset_shots  # torch only once the checks have passed
+
+    rows, test = dataset_shots(Path(train_path)), dataset_shots(Path(test_path))
+    adapted = _train(base, read, rows, steps, seed)
+    _report(base, adapted, read, test)
+    _write(Path(ckpt), adapted, Path(out), read)
+    print(f"written {out} ({time.perf_counter() - start:.0f} s in all)")
+    return 1 if read.unreadable else 0
+
+
+def _load_base(ckpt: Path) -> SignMNISTSystem:
+    from signmnist.model.checkpoint import load_system
+
+    if ckpt.suffix.lower() == ".onnx":
+        raise CheckpointError(f"--ckpt {ckpt}: adapt needs the Lightning checkpoint (.ckpt) it was exported from")
+    if not ckpt.is_file() and ckpt == BASE_MODEL:
+        raise CheckpointError(f"no --ckpt given and no model at {ckpt}: make it with `make run`, or pass --ckpt")
+    system = load_system(ckpt)
+    if system.landmark_net is None:
+        log.warning("%s reads no hand landmarks: only the image network's last layer adapts", ckpt)
+    return system
+
+
+def _train(base: SignMNISTSystem, read: PhotoSet, rows: Shots, steps: int, seed: int) -> SignMNISTSystem:
+    from signmnist.model.adaptation import Recipe, adapt_system
+
+    for error in read.unreadable:
+        print(f"skipped: {error}", file=sys.stderr)
+    if read.no_hand:
+        shown = ", ".join(f"{Path(n).parent.name}/{Path(n).name}" for n in read.no_hand)
+        print(f"no hand found in {len(read.no_hand)} of {len(read.names)} photos (the image network still learns "
+              f"from them): {shown}")  # fmt: skip
+    letters = sorted({LETTERS[i] for i in read.shots.labels})
+    print(f"adapting to {len(read.names)} photos of {len(letters)} letters ({''.join(letters)})")
+    with Progress("adapting", steps, "step") as bar:
+        return adapt_system(base, read.shots, rows, Recipe(steps=steps, seed=seed), on_step=lambda _: bar.update())
+
+
+def _report(base: SignMNISTSystem, adapted: SignMNISTSystem, read: PhotoSet, test: Shots) -> None:
+    from signmnist.model.adaptation import accuracy
+
+    photos = (accuracy(base, read.shots), accuracy(adapted, read.shots))
+    official = (accuracy(base, test), accuracy(adapted, test))
+    print(f"  the given photos   {photos[0]:.1%} before, {photos[1]:.1%} after (photos it learnt from)")
+    print(f"  official test set  {official[0]:.4f} before, {official[1]:.4f} after")
+    if official[1] < 0.99:
+        print(f"warning: official test accuracy fell to {official[1]:.4f}; try fewer --steps", file=sys.stderr)
+
+
+def _write(ckpt: Path, adapted: SignMNISTSystem, out: Path, read: PhotoSet) -> None:
+    from signmnist.model.adaptation import adapted_checkpoint
+    from signmnist.model.checkpoint import atomic_torch_save, load_checkpoint
+
+    letters = "".join(sorted({LETTERS[i] for i in read.shots.labels}))
+    checkpoint = adapted_checkpoint(load_checkpoint(ckpt), adapted, {"base": str(ckpt), "photos": len(read.names),
+                                                                      "letters": letters})  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        atomic_torch_save(checkpoint, out)
+    except OSError as e:
+        raise SignMnistError(f"--out {out}: cannot write ({e.strerror or e}); nothing written") from None

@@ -1,0 +1,67 @@
+"""`signmnist spell`: fingerspelling in a video file or a folder of frames, transcribed into text."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from pathlib import Path
+
+from signmnist.core.errors import SignMnistError
+from signmnist.core.progress import progress
+from signmnist.inference.runtime import load_classifier
+from signmnist.live.speller import GAP, HOLD, THRESHOLD, Speller
+from signmnist.live.stream import FrameResult, StreamReader
+from signmnist.vision.video import open_frames
+
+
+def transcribe(reader: StreamReader, video: Path, fps: float | None = None) -> list[FrameResult]:
+    """Read every frame of `video` in order; return the frames that added to the text."""
+    added = []
+    for t, rgb in progress(open_frames(video, fps), f"spelling {video}", unit="frame"):
+        result = reader.read(rgb, t)
+        if result.added:
+            added.append(result)
+    return added
+
+
+def spell(
+    video: str,
+    ckpt: Path | None = None,
+    fps: float | None = None,
+    json: bool = False,
+    threshold: float = THRESHOLD,
+    hold: float = HOLD,
+    gap: float = GAP,
+    track: bool = True,
+) -> int:
+    """Transcribe fingerspelling in a video file (mp4, avi, webm, ...) or a folder of frames into text.
+
+    Letters are committed when held (see docs/cli.md); a hand out of view for `gap` seconds ends a word.
+    Prints the text; with --json, one JSON object per committed letter or space (its time and the
+    model's probability). Nothing is printed unless the whole video was read.
+
+    Args:
+        video: A video file, or a folder of frames (sorted by name).
+        ckpt: A Lightning checkpoint or an .onnx model; default: the photo model of `make run`.
+        fps: Frames per second of a folder of frames (default 15), or to override a video's own.
+        threshold: Least probability of the top letter that counts as signing it.
+        hold: Seconds a letter must be held to be committed.
+        gap: Seconds without a hand that end a word.
+        track: Track the hand from frame to frame (false: search every frame from scratch).
+    """
+    if not (0 < threshold <= 1 and hold >= 0 and gap > 0):
+        raise SignMnistError(f"--threshold, --hold, --gap: expected 0 < threshold <= 1, hold >= 0, gap > 0, "
+                             f"got {threshold}, {hold}, {gap}")  # fmt: skip
+    classifier = load_classifier(ckpt)
+    frames_from = Path(video)
+    reader = StreamReader(classifier, Speller(classifier.preprocess.labels, threshold, hold, gap), track)
+    try:
+        added = transcribe(reader, frames_from, fps)
+    finally:
+        reader.close()
+    if json:
+        for r in added:
+            p = None if r.confidence is None else round(r.confidence, 4)  # None: a space
+            print(jsonlib.dumps({"letter": r.added, "time": round(r.t, 3), "probability": p}))
+    else:
+        print(reader.speller.text.strip())
+    return 0

@@ -1,0 +1,239 @@
+"""Optional hand finding with MediaPipe Hands (the `hands` extra: `pip install signmnist[hands]`).
+
+MediaPipe 0.10.21 ships its palm-detection and landmark models inside the wheel and runs offline.
+Without it, callers fall back to backdrop trimming / centre crop.
+
+A MediaPipe graph handles one image at a time but releases the GIL while it works, so photos are
+searched on a pool of graphs, one per concurrent caller, up to one per core: `serve` and `eval-photos`
+keep every core busy. In static-image mode a graph keeps no state between images, so which graph
+serves a photo never changes its answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import queue
+import sys
+import threading
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any, NamedTuple
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+_pool: queue.SimpleQueue = queue.SimpleQueue()  # idle graphs
+_made = 0  # graphs created so far
+_size = max(1, os.cpu_count() or 1)  # the most graphs the pool makes
+_make_lock = threading.Lock()  # creating a graph redirects fd 2, which must not interleave
+MIN_CONFIDENCE = 0.3  # of the palm detector; below MediaPipe's 0.5 default, as hands here fill the frame
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    # MediaPipe's C++ side logs INFO/WARNING lines straight to file descriptor 2 when a graph starts and
+    # when it first finds a hand; they are noise to a user of `classify`, so they go to /dev/null while a
+    # graph is made and warmed up (on a hand, so the first-hand warning comes then too).
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+@functools.cache
+def _mediapipe() -> Any:
+    try:
+        import mediapipe as mp
+    except ImportError:
+        log.warning("crop='hand' needs MediaPipe (pip install 'signmnist[hands]'); using backdrop trimming instead")
+        return None
+    return mp
+
+
+def _warmup_image() -> np.ndarray:
+    # A dataset row (CC0, like the dataset) upscaled to 112 px, edge-padded so that MediaPipe finds its hand,
+    # and wider than tall: the warning MediaPipe logs once per process comes with the first hand it finds.
+    from PIL import Image
+
+    with resources.files("signmnist.vision.assets").joinpath("hand.png").open("rb") as f:
+        square = np.asarray(Image.open(f).convert("RGB"))
+    return np.pad(square, ((56, 56), (72, 72), (0, 0)), mode="edge")
+
+
+def _detector(static: bool = True) -> Any:
+    """A new MediaPipe Hands graph, warmed up: static-image mode (every image searched from scratch) or
+    video mode (the hand of the last frame tracked into the next)."""
+    mp = _mediapipe()
+    with _make_lock, _quiet_stderr():
+        detector = mp.solutions.hands.Hands(
+            static_image_mode=static, max_num_hands=1, min_detection_confidence=MIN_CONFIDENCE
+        )
+        detector.process(np.zeros((64, 64, 3), np.uint8))
+        detector.process(_warmup_image())
+        if not static:  # forget the warm-up hand, which the next frame must not be tracked from
+            detector.reset()
+    return detector
+
+
+@contextlib.contextmanager
+def _graph() -> Iterator[Any]:
+    """An idle graph of the pool for the caller's exclusive use (a new one while fewer than `_size` exist)."""
+    global _made
+    try:
+        detector = _pool.get_nowait()
+    except queue.Empty:
+        with _make_lock:
+            grow = _made < _size
+            _made += grow
+        try:
+            detector = _detector() if grow else _pool.get()
+        except BaseException:
+            with _make_lock:
+                _made -= grow  # it was never made
+            raise
+    try:
+        yield detector
+    finally:
+        _pool.put(detector)
+
+
+def set_pool_size(size: int) -> None:
+    """Use at most `size` MediaPipe graphs at once (1: every search waits for the one graph)."""
+    global _size
+    _size = max(1, int(size))
+
+
+def available() -> bool:
+    """Whether MediaPipe Hands can be used here."""
+    return _mediapipe() is not None
+
+
+# MediaPipe's HAND_CONNECTIONS (landmark pairs along the palm edges and fingers) and the palm outline.
+BONES = [(0, 1), (0, 5), (9, 13), (13, 17), (5, 9), (0, 17), (1, 2), (2, 3), (3, 4), (5, 6), (6, 7), (7, 8),
+          (9, 10), (10, 11), (11, 12), (13, 14), (14, 15), (15, 16), (17, 18), (18, 19), (19, 20)]  # fmt: skip
+_PALM = (0, 1, 5, 9, 13, 17)
+
+
+# A hand that fills the frame (a tight crop, as in many segmented datasets) often escapes MediaPipe's
+# palm detector; padding the frame with its own edge pixels makes it findable. Chosen without labels,
+# as the pad that finds the most hands: of the 125 real photos the first try missed (117 of them
+# Massey hands on black), pads of 0.15 / 0.3 / 0.5 of the side found 106 / 112 / 120. It only runs
+# where the first try found nothing.
+RETRY_PAD = 0.5
+
+
+class Hand(NamedTuple):
+    """A hand MediaPipe found in an image.
+
+    Attributes:
+        points: The 21 landmarks (x, y, z) in pixels, float (21, 3); they may lie outside the image; z is
+            MediaPipe's depth relative to the wrist (smaller is nearer the camera), in pixels of the
+            image width.
+        right: MediaPipe's handedness says "Right". It assumes a mirrored (selfie) view, so in a plain
+            photo this is a left hand, the mirror image of the dataset's hands, which it calls "Left"
+            (98% of 960 official test rows searched as photos: scripts/lab/hand_side.py).
+    """
+
+    points: np.ndarray
+    right: bool
+
+
+def find_hand(rgb: np.ndarray, pads: tuple[float, ...] = (0.0, RETRY_PAD)) -> Hand | None:
+    """The most prominent hand in an RGB uint8 (H, W, 3) image; None if no hand is found or MediaPipe
+    is not installed.
+
+    Args:
+        rgb: The image.
+        pads: The frames tried in turn until a hand is found: the image edge-padded by each share of
+            its longer side per edge (0: as it is).
+    """
+    for share in pads:
+        pad = int(max(rgb.shape[:2]) * share)
+        framed = np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode="edge") if pad else rgb
+        hand = _search(framed)
+        if hand is not None:
+            hand.points[:, :2] -= pad  # back to the unpadded image's pixels
+            return hand
+    return None
+
+
+def _search(rgb: np.ndarray) -> Hand | None:
+    if not available():
+        return None
+    with _graph() as detector:
+        return _hand(detector.process(np.ascontiguousarray(rgb)), rgb.shape)
+
+
+def _hand(result: Any, shape: tuple[int, ...]) -> Hand | None:
+    """A MediaPipe result -> its first hand (landmarks in pixels), or None."""
+    if not result.multi_hand_landmarks:
+        return None
+    h, w = shape[:2]
+    points = np.array([(p.x * w, p.y * h, p.z * w) for p in result.multi_hand_landmarks[0].landmark])
+    sides = result.multi_handedness  # one per hand, in the order of the landmarks
+    right = bool(sides) and sides[0].classification[0].label == "Right"
+    return Hand(points, right)
+
+
+class Tracker:
+    """The hand of one video stream, tracked from frame to frame by a MediaPipe graph of its own (video
+    mode: the palm detector runs only until a hand is found, or after it is lost). Frames must come in
+    order; `close` frees the graph. Without MediaPipe every frame has no hand."""
+
+    def __init__(self) -> None:
+        self._graph = _detector(static=False) if available() else None
+
+    def find(self, rgb: np.ndarray) -> Hand | None:
+        """The hand in this frame (uint8 (H, W, 3)), or None."""
+        if self._graph is None:
+            return None
+        return _hand(self._graph.process(np.ascontiguousarray(rgb)), rgb.shape)
+
+    def close(self) -> None:
+        """Free the graph (its threads and memory); the tracker finds nothing afterwards."""
+        if self._graph is not None:
+            self._graph.close()
+            self._graph = None
+
+
+def hand_box(points: np.ndarray, margin: float = 0.2) -> tuple[int, int, int, int]:
+    """Square (top, left, side, side) around hand landmarks, float (21, 2 or 3), plus `margin` of their extent per side.
+
+    The dataset's crops show the whole hand with a little space around it; 0.2 was fixed by eye on
+    train images, not tuned on photos. (Upscaled and edge-padded, half of the train images give
+    landmarks, suggesting 0.35; that sample is biased towards hands well inside the frame, and 0.35
+    measured worse on photos, so 0.2 stays: see the README's ablation notes.)
+    """
+    (x0, y0), (x1, y1) = points[:, :2].min(0), points[:, :2].max(0)
+    side = int(max(max(x1 - x0, y1 - y0) * (1 + 2 * margin), 8))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return int(cy - side / 2), int(cx - side / 2), side, side
+
+
+def hand_mask(points: np.ndarray, shape: tuple[int, int], finger_width: float = 0.12) -> np.ndarray:
+    """Soft mask, float (H, W) in [0, 1], covering the palm and fingers drawn through the landmarks.
+
+    Fingers are drawn `finger_width` of the hand's extent wide (an adult finger is about an eighth of
+    the span of an open hand), with soft edges. Fixed in advance, not tuned on any photos.
+    """
+    from PIL import Image, ImageDraw, ImageFilter
+
+    h, w = shape
+    points = points[:, :2]
+    width = max(2, int(max(points.max(0) - points.min(0)) * finger_width))
+    mask = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(mask)
+    draw.polygon([tuple(points[i]) for i in _PALM], fill=255)
+    for a, b in BONES:
+        draw.line([tuple(points[a]), tuple(points[b])], fill=255, width=width)
+    for x, y in points:  # round joints and fingertips
+        draw.ellipse([x - width / 2, y - width / 2, x + width / 2, y + width / 2], fill=255)
+    return np.asarray(mask.filter(ImageFilter.GaussianBlur(width / 4)), dtype=np.float32) / 255.0
