@@ -37,3 +37,13 @@ def test_calibration_error_is_small_for_honest_probabilities_and_large_for_overc
     assert calibration_error(overconfident, labels2) > 0.15
     fixed = temper(overconfident, best_temperature(overconfident, labels2))
     assert calibration_error(fixed, labels2) < 0.03
+
+
+def test_calibration_error_is_the_binned_gap_between_confidence_and_accuracy():
+    # Two bins' worth by hand: confidences 0.95 (two right of two) and 0.55 (one right of two), 15 bins.
+    probs = torch.full((4, 25), 0.0)
+    probs[:2, 0], probs[:2, 1] = 0.95, 0.05
+    probs[2:, 0], probs[2:, 1] = 0.55, 0.45
+    labels = torch.tensor([0, 0, 0, 1])
+    expected = 0.5 * abs(0.95 - 1.0) + 0.5 * abs(0.55 - 0.5)
+    assert calibration_error(probs, labels) == pytest.approx(expected, abs=1e-6)

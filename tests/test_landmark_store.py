@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT, make_rows, write_csv
 from signmnist.commands.console import main
-from signmnist.core.errors import ConfigError
+from signmnist.core.errors import MissingExtra
 from signmnist.data import landmark_store
 from signmnist.data.datafile import load_csv
 from signmnist.vision import hands, landmarks
@@ -80,7 +80,7 @@ def test_a_search_made_once_is_cached(tmp_path, monkeypatch):
 
 def test_without_mediapipe_a_needed_search_is_one_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(hands, "_mediapipe", lambda: None)
-    with pytest.raises(ConfigError, match=r"rows.landmarks.npz: not found; .*signmnist\[hands\]"):
+    with pytest.raises(MissingExtra, match=r"rows.landmarks.npz: not found; .*signmnist\[hands\]"):
         landmark_store.for_split(_tiny(tmp_path))
 
 

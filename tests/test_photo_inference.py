@@ -1,14 +1,13 @@
 """Photo inference uses every core and never changes an answer; inference commands default to the photo model."""
 
 import json
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from conftest import run_cmd
+from conftest import run_cmd, run_console
 from signmnist.commands.bench.loadtest import load_test, running_server
 from signmnist.inference.inputs import image_items
 from signmnist.inference.runtime import load_classifier
@@ -43,25 +42,43 @@ def test_served_answers_are_the_same_one_by_one_and_under_load_and_equal_classif
     assert loaded["answers"] == expected  # sent eight times each, eight at a time: the very same answers
 
 
-def test_inference_commands_default_to_the_photo_model_of_make_run(photo_model, hand_photos, tmp_path, monkeypatch):
+def test_the_default_model_is_the_env_then_make_runs_then_the_packaged_one(photo_model, hand_photos, tmp_path,
+                                                                         capfd, monkeypatch):  # fmt: skip
+    from signmnist.inference import runtime
+
     monkeypatch.delenv("SIGNMNIST_MODEL", raising=False)
-    for command in (["classify", str(hand_photos[0])], ["eval-photos", str(hand_photos[0].parents[1])]):
-        proc = run_cmd("signmnist", *command, cwd=tmp_path)
-        assert proc.returncode == 2 and "Traceback" not in proc.stderr
-        line = proc.stderr.strip().splitlines()[-1]
+    photo = str(hand_photos[0])
+    bundled = runtime.bundled_model()
+    assert bundled is not None and bundled.name == "photo.onnx"  # `make model` put it in the package
+    _, out, _ = run_console(["info"], tmp_path, capfd, monkeypatch)
+    assert f"model: {bundled}" in out and "the model in the package" in out and "official_test_acc=" in out
+    packaged = run_console(["classify", "--json", photo], tmp_path, capfd, monkeypatch)[1]
+    assert packaged == run_console(["classify", "--json", f"--ckpt={bundled}", photo], tmp_path, capfd, monkeypatch)[1]
+
+    (tmp_path / "checkpoints/photo").mkdir(parents=True)  # `make run`'s model in the working directory wins
+    (tmp_path / "checkpoints/photo/model.onnx").write_bytes(photo_model["onnx"].read_bytes())
+    found = run_console(["classify", "--json", photo], tmp_path, capfd, monkeypatch)[1]
+    assert found == run_console(["classify", "--json", f"--ckpt={photo_model['onnx']}", photo], tmp_path, capfd,
+                                monkeypatch)[1]  # fmt: skip
+    monkeypatch.setenv("SIGNMNIST_MODEL", str(bundled))  # and $SIGNMNIST_MODEL wins over both
+    assert run_console(["classify", "--json", photo], tmp_path, capfd, monkeypatch)[1] == packaged
+    monkeypatch.setenv("SIGNMNIST_MODEL", str(tmp_path / "nope.onnx"))
+    code, _, err = run_console(["classify", photo], tmp_path, capfd, monkeypatch)
+    assert code == 2 and err.strip().splitlines()[-1].endswith("nope.onnx: not found; unset it, or point it at a "
+                                                                "model file")  # fmt: skip
+
+
+def test_without_any_model_the_error_says_how_to_make_one(hand_photos, tmp_path, capfd, monkeypatch):
+    from signmnist.inference import runtime
+
+    monkeypatch.delenv("SIGNMNIST_MODEL", raising=False)
+    monkeypatch.setattr(runtime, "bundled_model", lambda: None)  # a build without the packaged model
+    for command in (["classify", str(hand_photos[0])], ["eval-photos", str(hand_photos[0].parents[1])], ["serve"]):
+        code, out, err = run_console(command, tmp_path, capfd, monkeypatch)
+        line = err.strip().splitlines()[-1]
+        assert code == 2 and "Traceback" not in err and out == ""
         assert line.startswith("signmnist: error: no --ckpt given and no model at checkpoints/photo/model.onnx")
         assert "`make run`" in line
-    (tmp_path / "checkpoints/photo").mkdir(parents=True)
-    (tmp_path / "checkpoints/photo/model.onnx").write_bytes(photo_model["onnx"].read_bytes())
-    found = run_cmd("signmnist", "classify", "--json", str(hand_photos[0]), cwd=tmp_path)
-    given = run_cmd("signmnist", "classify", "--json", f"--ckpt={photo_model['onnx']}", str(hand_photos[0]))
-    assert found.returncode == 0 and found.stdout == given.stdout
-
-
-def test_serve_defaults_to_the_photo_model_too(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "signmnist", "serve", "--port=1"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert proc.returncode == 2 and "no --ckpt given and no model at" in proc.stderr.strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize(("command", "flag"), [("classify", "--workers=0"), ("serve", "--hand_graphs=0")])

@@ -8,7 +8,7 @@ import pytest
 from conftest import tiny_args
 from signmnist.core import progress
 from signmnist.model.cli import cli_main
-from signmnist.vision import landmarks
+from signmnist.vision import hands, landmarks
 from signmnist.vision.hands import Hand
 
 
@@ -40,7 +40,7 @@ def test_a_failed_step_prints_no_summary(caplog):
 
 def test_the_dataset_landmark_search_shows_its_progress(monkeypatch, caplog):
     caplog.set_level(logging.INFO, logger="signmnist")
-    monkeypatch.setattr(landmarks, "_require_mediapipe", lambda: None)
+    monkeypatch.setattr(hands, "require", lambda what: None)
     monkeypatch.setattr(landmarks, "find", lambda rgb: Hand(np.ones((21, 3), np.float32), right=False))
     points = landmarks.for_rows(np.zeros((600, 28, 28), np.uint8), "train.csv", workers=1, chunk=256)
     assert points.shape == (600, 21, 3)

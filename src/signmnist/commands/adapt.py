@@ -24,7 +24,7 @@ from signmnist.inference.inputs import image_items
 from signmnist.vision.images import find_images
 
 if TYPE_CHECKING:  # torch is imported only once the checks have passed
-    from signmnist.model.adaptation import Shots
+    from signmnist.model.adaptation import Recipe, Shots
     from signmnist.model.system import SignMNISTSystem
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,7 @@ def adapt(
     workers: int | None = None,
     train_path: Path = TRAIN_CSV,
     test_path: Path = TEST_CSV,
+    device: str = "auto",
 ) -> int:
     """Fine-tune a photo model on one signer's photos and write it as a new checkpoint.
 
@@ -139,18 +140,20 @@ def adapt(
         workers: Threads decoding photos and searching them for hands (default: one per core).
         train_path: Dataset rows mixed into every step (CSV).
         test_path: Official test CSV, measured before and after.
+        device: Where to train: auto (a CUDA GPU if there is one, else the CPU), cpu or cuda[:N].
     """
     start = time.perf_counter()
     if steps < 1:
         raise ConfigError(f"--steps: expected a whole number >= 1, got {steps}")
     folders = letter_folders(Path(photos))
     check_output(Path(out))
+    from signmnist.model.adaptation import Recipe, dataset_shots, pick_device  # torch once the checks passed
+
+    pick_device(device)
     base = _load_base(Path(ckpt))
     read = read_photos(folders, base.preprocess, workers)
-    from signmnist.model.adaptation import dataset_shots  # torch only once the checks have passed
-
     rows, test = dataset_shots(Path(train_path)), dataset_shots(Path(test_path))
-    adapted = _train(base, read, rows, steps, seed)
+    adapted = _train(base, read, rows, Recipe(steps=steps, seed=seed), device)
     _report(base, adapted, read, test)
     _write(Path(ckpt), adapted, Path(out), read)
     print(f"written {out} ({time.perf_counter() - start:.0f} s in all)")
@@ -170,8 +173,8 @@ def _load_base(ckpt: Path) -> SignMNISTSystem:
     return system
 
 
-def _train(base: SignMNISTSystem, read: PhotoSet, rows: Shots, steps: int, seed: int) -> SignMNISTSystem:
-    from signmnist.model.adaptation import Recipe, adapt_system
+def _train(base: SignMNISTSystem, read: PhotoSet, rows: Shots, recipe: Recipe, device: str) -> SignMNISTSystem:
+    from signmnist.model.adaptation import adapt_system
 
     for error in read.unreadable:
         print(f"skipped: {error}", file=sys.stderr)
@@ -181,8 +184,8 @@ def _train(base: SignMNISTSystem, read: PhotoSet, rows: Shots, steps: int, seed:
               f"from them): {shown}")  # fmt: skip
     letters = sorted({LETTERS[i] for i in read.shots.labels})
     print(f"adapting to {len(read.names)} photos of {len(letters)} letters ({''.join(letters)})")
-    with Progress("adapting", steps, "step") as bar:
-        return adapt_system(base, read.shots, rows, Recipe(steps=steps, seed=seed), on_step=lambda _: bar.update())
+    with Progress("adapting", recipe.steps, "step") as bar:
+        return adapt_system(base, read.shots, rows, recipe, on_step=lambda _: bar.update(), device=device)
 
 
 def _report(base: SignMNISTSystem, adapted: SignMNISTSystem, read: PhotoSet, test: Shots) -> None:

@@ -36,8 +36,9 @@ def classify(
 
     Args:
         paths: Image files, folders (searched recursively, sorted) or dataset CSVs (one line per row).
-        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx); default: the photo model that
-            `make run` trains (checkpoints/photo/model.onnx, or $SIGNMNIST_MODEL).
+        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx); default:
+            $SIGNMNIST_MODEL, else the photo model of `make run` here
+            (checkpoints/photo/model.onnx), else the model in the package (`signmnist info` says which).
         json: Print one JSON object per line instead of a table.
         top_k: How many letters to list per image.
         workers: Threads decoding images and searching them for hands (default: one per core).

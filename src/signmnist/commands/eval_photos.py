@@ -64,8 +64,9 @@ def eval_photos(
 
     Args:
         roots: Photo folders.
-        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx); default: the photo model that
-            `make run` trains (checkpoints/photo/model.onnx, or $SIGNMNIST_MODEL).
+        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx); default:
+            $SIGNMNIST_MODEL, else the photo model of `make run` here
+            (checkpoints/photo/model.onnx), else the model in the package (`signmnist info` says which).
         out: Folder for confusion_matrix.png, mistakes.png (the misread photos with their landmarks) and
             photo_eval.json.
         json: Print the results as one JSON object instead of tables.

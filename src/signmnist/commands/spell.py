@@ -41,7 +41,9 @@ def spell(
 
     Args:
         video: A video file, or a folder of frames (sorted by name).
-        ckpt: A Lightning checkpoint or an .onnx model; default: the photo model of `make run`.
+        ckpt: A Lightning checkpoint or an .onnx model; default:
+            $SIGNMNIST_MODEL, else the photo model of `make run` here
+            (checkpoints/photo/model.onnx), else the model in the package (`signmnist info` says which).
         fps: Frames per second of a folder of frames (default 15), or to override a video's own.
         threshold: Least probability of the top letter that counts as signing it.
         hold: Seconds a letter must be held to be committed.

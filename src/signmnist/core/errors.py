@@ -27,6 +27,26 @@ class ConfigError(SignMnistError):
     """A flag or configuration value is out of range."""
 
 
+# The optional modules and the extra of pyproject.toml that installs each (`pip install 'signmnist[EXTRA]'`).
+EXTRAS = {
+    "mediapipe": "hands", "cv2": "hands",
+    "onnxruntime": "onnx", "onnx": "onnx", "onnxscript": "onnx",
+    "fastapi": "serve", "starlette": "serve", "uvicorn": "serve", "multipart": "serve", "python_multipart": "serve",
+    "websockets": "serve",
+    "pandas": "bench",
+}  # fmt: skip
+
+
+class MissingExtra(SignMnistError):
+    """An optional part is not installed: the message names the extra that brings it."""
+
+    def __init__(self, module: str, what: str | None = None) -> None:
+        top = module.split(".")[0]
+        extra = EXTRAS.get(top, "dev")
+        doing = f"{what} needs" if what else "this needs"
+        super().__init__(f"{doing} {top}, which is not installed: pip install 'signmnist[{extra}]'")
+
+
 def one_line(message: str) -> str:
     """Fold a multi-line message onto one line."""
     return " ".join(part.strip() for part in str(message).splitlines() if part.strip())
@@ -54,6 +74,10 @@ def run_guarded(fn: Callable[[], Any]) -> Any:
         return fn()
     except SignMnistError as e:
         fail(str(e), e.exit_code)
+    except ModuleNotFoundError as e:  # an optional part imported where a command needs it
+        if (e.name or "").split(".")[0] not in EXTRAS:
+            raise
+        fail(str(MissingExtra(e.name)))
     except Exception as e:
         # Lightning reports bad Trainer flag combinations with its own exception type.
         if type(e).__name__ == "MisconfigurationException":

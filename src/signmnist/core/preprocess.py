@@ -100,6 +100,11 @@ class Preprocess:
         return (True, False) if self.mask_tta else (self.mask_hand,)
 
     @property
+    def needs_hands(self) -> bool:
+        """Whether reading a photo or frame searches it for a hand (MediaPipe): for the hand crop or landmarks."""
+        return self.crop == "hand" or self.landmarks
+
+    @property
     def views(self) -> int:
         """How many views of each image the model averages (the V of its uint8 (B, V, H, W) input)."""
         return len(self.view_masks)

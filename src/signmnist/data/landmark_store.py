@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from signmnist.core.errors import ConfigError
+from signmnist.core.errors import MissingExtra
 from signmnist.core.facts import NUM_POINTS
 from signmnist.core.fsutil import atomic_output
 from signmnist.data.datafile import Split, cache_dir, write_cache
@@ -50,9 +50,25 @@ def read_shipped(split: Split) -> tuple[np.ndarray | None, str]:
         return None, f"{path}: unreadable ({type(e).__name__})"
     if sha != pixels_sha1(split.images) or points.shape != (len(split), NUM_POINTS, 3):
         return None, f"{path}: stale (made for other rows than {split.path} holds)"
-    if settings != landmarks.search_settings():
-        return None, f"{path}: made by another search ({settings}; this one: {landmarks.search_settings()})"
+    ours = _settings_to_compare(settings, path)
+    if settings != ours:
+        return None, f"{path}: made by another search ({settings}; this one: {ours})"
     return points.astype(np.float32), ""
+
+
+def _settings_to_compare(stored: str, path: Path) -> str:
+    """This search's settings; without MediaPipe installed, with the stored file's MediaPipe version, since
+    training from stored landmarks needs no MediaPipe (a note says that the version went unchecked)."""
+    if landmarks.mediapipe_version() is not None:
+        return landmarks.search_settings()
+    recorded = stored.rpartition("mediapipe ")[2] or "unknown"
+    if path not in _NOTED:
+        _NOTED.add(path)
+        log.info("MediaPipe is not installed: %s used as stored (searched with mediapipe %s)", path, recorded)
+    return landmarks.search_settings(mediapipe=recorded)
+
+
+_NOTED: set[Path] = set()  # files whose unchecked MediaPipe version was noted once already
 
 
 def write_shipped(split: Split, points: np.ndarray) -> Path:
@@ -90,15 +106,13 @@ def for_split(split: Split, use_cache: bool = True) -> np.ndarray:
     else from the cache, else searched (MediaPipe needed).
 
     Raises:
-        ConfigError: the rows must be searched and MediaPipe (the `hands` extra) is not installed.
+        MissingExtra: the rows must be searched and MediaPipe (the `hands` extra) is not installed.
     """
     points, why = read_shipped(split)
     if points is not None:
         return points
     if not hands.available():
-        raise ConfigError(
-            f"{why}; searching the rows for hand landmarks needs MediaPipe (pip install 'signmnist[hands]')"
-        )
+        raise MissingExtra("mediapipe", f"{why}; searching the rows for hand landmarks")
     log.warning("%s; searching the rows for hand landmarks instead (`signmnist landmarks` writes the file)", why)
     return _search(split, use_cache)
 
@@ -124,7 +138,7 @@ def store(csvs: list[Path] | None = None, force: bool = False) -> None:
         if current is not None and not force:
             print(f"{shipped_path(split.path)}: current ({len(split)} rows), kept")
             continue
-        landmarks._require_mediapipe()
+        hands.require("searching dataset rows for hand landmarks")
         points = landmarks.for_rows(split.images, str(split.path))
         path = write_shipped(split, points)
         share = landmarks.found(points).mean()

@@ -15,6 +15,7 @@ from signmnist.core.errors import SignMnistError
 from signmnist.core.facts import IMAGE_SIZE, NUM_POINTS
 from signmnist.core.fsutil import atomic_output
 from signmnist.data.datafile import load_csv
+from signmnist.inference.provenance import official_accuracy, provenance, record_in
 from signmnist.inference.runtime import INPUT_NAME, LANDMARKS_NAME, ONNX_FORMAT, OUTPUT_NAME, OnnxClassifier
 from signmnist.model.checkpoint import load_system
 from signmnist.model.graph import Ensemble
@@ -132,6 +133,8 @@ def export(
     test_path: Path = Path("data/sign_mnist_test.csv.gz"),
     parity_images: int = 2048,
     ensemble: list[Path] | None = None,
+    about: dict[str, str] | None = None,
+    measure: bool = False,
 ) -> Parity:
     """Export a checkpoint for deployment and check it reproduces the checkpoint's predictions.
 
@@ -145,6 +148,9 @@ def export(
         parity_images: How many test images the parity check compares.
         ensemble: More checkpoints with the same preprocessing: the exported model averages the
             probabilities of `ckpt` and these (one file, one call per batch).
+        about: Entries for the ONNX file's provenance beside the checkpoint, date and commit that every
+            export records (`make model` gives the config and seed); `signmnist info` prints them.
+        measure: Also measure the exported model on every row of `test_path` and record its accuracy.
     """
     if format not in ("onnx", "torchscript"):
         raise SignMnistError(f"--format: expected 'onnx' or 'torchscript', got {format!r}")
@@ -159,7 +165,8 @@ def export(
     with atomic_output(out) as tmp:  # the file appears at `out` only if parity passes
         if format == "onnx":
             write_onnx(members, tmp)
-            candidate = OnnxClassifier(tmp).predict(*(t.numpy() for t in inputs))
+            onnx_model = OnnxClassifier(tmp)
+            candidate = onnx_model.predict(*(t.numpy() for t in inputs))
         else:
             traced = torch.jit.freeze(torch.jit.trace(graph, tuple(t[:1] for t in inputs)))
             torch.jit.save(traced, str(tmp), _extra_files=_ts_meta(members))
@@ -168,6 +175,11 @@ def export(
         result = parity(reference, candidate)
         if not result.ok:
             raise SignMnistError(f"{out}: export discarded, {result}")
+        if format == "onnx":
+            accuracy = official_accuracy(onnx_model, test_path) if measure else None  # the file's own answers
+            record_in(tmp, provenance(ckpt, about, accuracy))
+            if accuracy is not None:
+                print(f"official test accuracy of the export: {accuracy:.4f} ({test_path})")
     sources = f"{ckpt} + {len(members) - 1} more (mean probability)" if len(members) > 1 else str(ckpt)
     print(f"exported {sources} -> {out} ({format})\n{result}")
     return result

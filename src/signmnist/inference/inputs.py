@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from signmnist.core.errors import ConfigError, SignMnistError
+from signmnist.core.errors import ConfigError, MissingExtra, SignMnistError
 from signmnist.core.preprocess import Preprocess
 from signmnist.data import landmark_store
 from signmnist.data.datafile import Split, load_csv
@@ -92,7 +92,7 @@ def _row_landmarks(split: Split, preprocess: Preprocess) -> np.ndarray | list[No
         return [None] * len(split)
     try:
         return landmark_store.for_split(split)
-    except ConfigError:
+    except MissingExtra:
         return landmarks.missing(len(split))
 
 

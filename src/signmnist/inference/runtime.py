@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +25,7 @@ MAKE_DEFAULT = (
     "`make run` (or `signmnist fit --config photo` then "
     f"`signmnist export --ckpt checkpoints/photo/best.ckpt --out {DEFAULT_MODEL}`)"
 )
+BUNDLED_NAME = "photo.onnx"  # in signmnist/inference/bundled/: the default where neither of those exists
 INPUT_NAME, LANDMARKS_NAME, OUTPUT_NAME = "images", "landmarks", "probabilities"
 
 
@@ -65,6 +67,7 @@ class OnnxClassifier:
         if meta.get("signmnist_format") != ONNX_FORMAT:
             raise CheckpointError(f"{self.source}: not a signmnist ONNX export (no '{ONNX_FORMAT}' metadata)")
         self.preprocess = Preprocess.from_dict(json.loads(meta["preprocess"]))
+        self.metadata = dict(meta)  # what `signmnist info` shows: architecture, provenance
 
     def predict(self, images: np.ndarray, landmarks: np.ndarray | None = None) -> np.ndarray:
         """uint8 (B, V, 28, 28) [+ float32 (B, 21, 3)] -> float32 probabilities (B, 25)."""
@@ -103,16 +106,36 @@ class TorchClassifier:
             return self._graph(*inputs).numpy()
 
 
+def bundled_model() -> Path | None:
+    """The photo model that ships inside the package (`make model` makes it), or None in a build without it."""
+    path = Path(str(resources.files("signmnist.inference.bundled").joinpath(BUNDLED_NAME)))
+    return path if path.is_file() else None
+
+
 def default_model() -> Path:
-    """The model to use when none is given: $SIGNMNIST_MODEL if set, else the photo model of `make run`.
+    """The model to use when no --ckpt is given (`choose_default`)."""
+    return choose_default()[0]
+
+
+def choose_default() -> tuple[Path, str]:
+    """(the default model, why it was chosen): the first of $SIGNMNIST_MODEL; the photo model of `make run` in
+    the working directory (checkpoints/photo/model.onnx); the model in the package (`bundled_model`).
 
     Raises:
-        CheckpointError: there is no such file, naming the command that makes it.
+        CheckpointError: $SIGNMNIST_MODEL names no file, or there is no model at all, naming what makes one.
     """
-    path = Path(os.environ.get("SIGNMNIST_MODEL") or DEFAULT_MODEL)
-    if not path.is_file():
-        raise CheckpointError(f"no --ckpt given and no model at {path}: make it with {MAKE_DEFAULT}, or pass --ckpt")
-    return path
+    chosen = os.environ.get("SIGNMNIST_MODEL")
+    if chosen:
+        if not Path(chosen).is_file():
+            raise CheckpointError(f"$SIGNMNIST_MODEL={chosen}: not found; unset it, or point it at a model file")
+        return Path(chosen), "$SIGNMNIST_MODEL"
+    if DEFAULT_MODEL.is_file():
+        return DEFAULT_MODEL, "the photo model of `make run` in this folder"
+    bundled = bundled_model()
+    if bundled is None:
+        raise CheckpointError(f"no --ckpt given and no model at {DEFAULT_MODEL} nor in the package: make it with "
+                              f"{MAKE_DEFAULT}, or pass --ckpt")  # fmt: skip
+    return bundled, f"the model in the package (no $SIGNMNIST_MODEL, no {DEFAULT_MODEL} here)"
 
 
 def load_classifier(path: str | os.PathLike | None = None) -> Classifier:

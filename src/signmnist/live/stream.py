@@ -45,6 +45,8 @@ class StreamReader:
     """
 
     def __init__(self, classifier: Classifier, speller: Speller | None = None, track: bool = True) -> None:
+        if classifier.preprocess.needs_hands:
+            hands.require("reading frames with this model (it finds the hand first)")
         self.classifier = classifier
         self.speller = speller or Speller(classifier.preprocess.labels)
         self._tracker = hands.Tracker() if track else None

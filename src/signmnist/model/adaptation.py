@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from signmnist.core.errors import ConfigError
 from signmnist.core.facts import NUM_CLASSES
 from signmnist.data import landmark_store
 from signmnist.data.datafile import load_csv
@@ -133,6 +134,7 @@ def adapt_system(
     rows: Shots,
     recipe: Recipe = Recipe(),
     on_step: Callable[[int], None] | None = None,
+    device: str | torch.device | None = None,
 ) -> SignMNISTSystem:
     """A copy of `base` fine-tuned on `photos` mixed with dataset `rows`; `base` is left as it was.
 
@@ -142,11 +144,14 @@ def adapt_system(
         rows: Dataset rows with their landmarks (the anchor against forgetting).
         recipe: Steps, learning rate and batch sizes.
         on_step: Called with the number of steps done after each step (progress).
+        device: Where to train ('cpu', 'cuda', 'auto'; default: where `base` is).
 
     Returns:
-        The adapted system, in eval mode.
+        The adapted system, in eval mode, on the device `base` is on.
     """
-    system = copy.deepcopy(base).eval()
+    home = next(base.parameters()).device
+    device = home if device is None else pick_device(device)
+    system = copy.deepcopy(base).to(device).eval()
     for p in system.parameters():
         p.requires_grad_(False)
     params = trainable(system, recipe.parts)
@@ -159,11 +164,12 @@ def adapt_system(
     smoothing = recipe.label_smoothing
     smoothing = base.hparams.get("label_smoothing", 0.0) if smoothing is None else smoothing
     rng = np.random.default_rng(recipe.seed)
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(recipe.seed)
         for step in range(recipe.steps):
-            loss = _loss(system, *photos.sample(recipe.photos_per_step, rng), augment, smoothing, recipe.tilt)
-            loss = loss + _loss(system, *rows.sample(recipe.rows_per_step, rng), augment, smoothing)
+            mine = [t.to(device) for t in photos.sample(recipe.photos_per_step, rng)]
+            anchor = [t.to(device) for t in rows.sample(recipe.rows_per_step, rng)]
+            loss = _loss(system, *mine, augment, smoothing, recipe.tilt) + _loss(system, *anchor, augment, smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -171,7 +177,24 @@ def adapt_system(
                 on_step(step + 1)
     for p in system.parameters():
         p.requires_grad_(True)
-    return system.eval()
+    return system.to(home).eval()
+
+
+def pick_device(name: str | torch.device) -> torch.device:
+    """'auto' -> CUDA where there is a GPU, else the CPU; anything else as torch names it.
+
+    Raises:
+        ConfigError: CUDA was asked for and there is none, or the name is not a device.
+    """
+    if str(name) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"--device: expected auto, cpu or cuda[:N], got {name!r}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"--device {name}: no CUDA GPU is available here; use --device cpu or auto")
+    return device
 
 
 def adapted_checkpoint(base: dict[str, Any], adapted: SignMNISTSystem, info: dict[str, Any]) -> dict[str, Any]:
@@ -188,13 +211,13 @@ def adapted_checkpoint(base: dict[str, Any], adapted: SignMNISTSystem, info: dic
 @torch.inference_mode()
 def predict(system: SignMNISTSystem, shots: Shots, batch: int = 1024) -> np.ndarray:
     """The deployed answer of `system` for each example: probabilities (N, 25)."""
-    views = system.preprocess.views
+    views, device = system.preprocess.views, next(system.parameters()).device
     out = []
     for i in range(0, len(shots), batch):
-        images = torch.from_numpy(np.ascontiguousarray(shots.views[i : i + batch]))  # (B, V0, 28, 28)
+        images = torch.from_numpy(np.ascontiguousarray(shots.views[i : i + batch])).to(device)  # (B, V0, 28, 28)
         images = images.expand(-1, views, -1, -1) if images.shape[1] == 1 else images  # a row stands for each view
-        points = torch.from_numpy(np.ascontiguousarray(shots.points[i : i + batch], dtype=np.float32))
-        out.append(system(images, points if system.preprocess.landmarks else None).numpy())
+        points = torch.from_numpy(np.ascontiguousarray(shots.points[i : i + batch], dtype=np.float32)).to(device)
+        out.append(system(images, points if system.preprocess.landmarks else None).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), np.float32)
 
 

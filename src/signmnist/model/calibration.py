@@ -29,13 +29,8 @@ def best_temperature(probs: torch.Tensor, labels: torch.Tensor) -> float:
 
 def calibration_error(probs: torch.Tensor, labels: torch.Tensor, bins: int = 15) -> float:
     """Expected calibration error: the top-1 confidence against the accuracy in `bins` equal-width bins of
-    confidence, weighted by how many predictions fall in each (0: a probability means what it says)."""
-    confidence, predicted = probs.max(dim=-1)  # (B,), (B,)
-    correct = (predicted == labels).float()
-    which = (confidence * bins).long().clamp_max(bins - 1)  # (B,) bin of each prediction
-    error = torch.zeros(())
-    for b in range(bins):
-        inside = which == b
-        if inside.any():
-            error += inside.float().mean() * (confidence[inside].mean() - correct[inside].mean()).abs()
-    return float(error)
+    confidence, weighted by how many predictions fall in each (0: a probability means what it says).
+    torchmetrics' `MulticlassCalibrationError` (norm 'l1'), on whatever device `probs` are."""
+    from torchmetrics.functional.classification import multiclass_calibration_error
+
+    return float(multiclass_calibration_error(probs, labels, probs.shape[-1], n_bins=bins, norm="l1"))

@@ -205,6 +205,8 @@ def create_app(
     """Build the FastAPI app for a checkpoint or an .onnx model (the model loads before serving; None: the
     default model, `runtime.default_model`)."""
     classifier = load_classifier(ckpt)
+    if classifier.preprocess.needs_hands:
+        hands.require("serving this model (it finds the hand in each photo first)")
     batcher = Batcher(classifier, max_batch, max_wait_ms)
     teach = teach or TeachOptions()
     shelf = Shelf(teach.max_taught)
@@ -258,8 +260,9 @@ def serve(
     """Serve a model over HTTP: POST /predict, GET /health, and a web page at /.
 
     Args:
-        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx; fastest); default: the photo
-            model that `make run` trains (checkpoints/photo/model.onnx, or $SIGNMNIST_MODEL).
+        ckpt: A Lightning checkpoint (.ckpt) or an exported ONNX model (.onnx; fastest); default:
+            $SIGNMNIST_MODEL, else the photo model of `make run` here
+            (checkpoints/photo/model.onnx), else the model in the package (`signmnist info` says which).
         host: Interface to bind; the default answers this machine only.
         port: TCP port.
         max_body_mb: Largest accepted request body in MiB (larger: HTTP 413; teaching takes 4x).

@@ -168,7 +168,8 @@ class Teacher:
         base, rows, test = self._loaded()
         shots, skipped = _read(photos, base.preprocess)
         job.state, job.message = "training", f"learning from {len(shots)} photos"
-        adapted = adapt_system(base, shots, rows, Recipe(steps=self.steps), on_step=lambda n: setattr(job, "step", n))
+        adapted = adapt_system(base, shots, rows, Recipe(steps=self.steps), on_step=lambda n: setattr(job, "step", n),
+                               device="auto")  # fmt: skip
         job.state, job.message = "checking", "measuring on the official test set"
         info = {
             "photos": len(shots),

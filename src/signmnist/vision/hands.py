@@ -24,6 +24,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from signmnist.core.errors import MissingExtra
+
 log = logging.getLogger(__name__)
 _pool: queue.SimpleQueue = queue.SimpleQueue()  # idle graphs
 _made = 0  # graphs created so far
@@ -53,7 +55,6 @@ def _mediapipe() -> Any:
     try:
         import mediapipe as mp
     except ImportError:
-        log.warning("crop='hand' needs MediaPipe (pip install 'signmnist[hands]'); using backdrop trimming instead")
         return None
     return mp
 
@@ -114,6 +115,16 @@ def set_pool_size(size: int) -> None:
 def available() -> bool:
     """Whether MediaPipe Hands can be used here."""
     return _mediapipe() is not None
+
+
+def require(what: str) -> None:
+    """Stop with one line naming the extra to install if MediaPipe is not installed.
+
+    Raises:
+        MissingExtra: `what` (e.g. "reading photos with this model") needs MediaPipe.
+    """
+    if not available():
+        raise MissingExtra("mediapipe", what)
 
 
 # MediaPipe's HAND_CONNECTIONS (landmark pairs along the palm edges and fingers) and the palm outline.

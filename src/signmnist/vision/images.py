@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from signmnist.core.errors import SignMnistError
 from signmnist.core.preprocess import Preprocess
-from signmnist.vision import landmarks
+from signmnist.vision import hands, landmarks
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 # Far beyond any photo a person sends (a 12,000 x 8,000 frame is 96 MP), far below a decompression bomb.
@@ -208,6 +208,7 @@ def load_image(
     preprocess = preprocess or Preprocess()
     hand = None
     if preprocess.landmarks or (preprocess.crop == "hand" and gray.shape != (preprocess.image_size,) * 2):
+        hands.require("reading photos with this model (it finds the hand first)")
         hand = landmarks.find(np.asarray(img.convert("RGB")))  # one search: crop, cut-out, side and landmark input
     points = landmarks.missing() if hand is None else hand.points
     return _loaded(gray, preprocess, points, hand is not None and hand.right)

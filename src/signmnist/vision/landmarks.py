@@ -13,16 +13,16 @@ needs more than 28 pixels); `landmark_store` keeps the results.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from signmnist.core.errors import ConfigError
 from signmnist.core.facts import NUM_POINTS
 from signmnist.core.progress import Progress
 
@@ -43,14 +43,26 @@ ROW_PAD = 1.0
 LANDMARK_FORMAT = 3
 
 
-def search_settings() -> str:
-    """Everything that decides the landmarks found in a row, recorded with every stored set of them."""
+def search_settings(mediapipe: str | None = None) -> str:
+    """Everything that decides the landmarks found in a row, recorded with every stored set of them.
+
+    Args:
+        mediapipe: The MediaPipe version to record (default: the installed one, `mediapipe_version`).
+    """
     from signmnist.vision import hands
 
     return (
         f"format {LANDMARK_FORMAT}; small images upscaled to {SEARCH_SIDE} px and padded {ROW_PAD}; "
-        f"confidence {hands.MIN_CONFIDENCE}; mediapipe {version('mediapipe')}"
+        f"confidence {hands.MIN_CONFIDENCE}; mediapipe {mediapipe or mediapipe_version()}"
     )
+
+
+def mediapipe_version() -> str | None:
+    """The installed MediaPipe's version, read from its package metadata (nothing is imported); None if absent."""
+    try:
+        return version("mediapipe") if importlib.util.find_spec("mediapipe") is not None else None
+    except (ImportError, ValueError, PackageNotFoundError):
+        return None
 
 
 def missing(n: int | None = None) -> np.ndarray:
@@ -94,9 +106,11 @@ def for_rows(images: np.ndarray, name: str = "rows", workers: int | None = None,
     """Landmarks of dataset rows, uint8 (N, 28, 28) -> float32 (N, 21, 3), on `workers` processes.
 
     Raises:
-        ConfigError: MediaPipe (the `hands` extra) is not installed.
+        MissingExtra: MediaPipe (the `hands` extra) is not installed.
     """
-    _require_mediapipe()
+    from signmnist.vision import hands
+
+    hands.require("searching dataset rows for hand landmarks")
     workers = max(1, min(workers or os.cpu_count() or 1, len(images) // chunk + 1))
     parts = [images[i : i + chunk] for i in range(0, len(images), chunk)]
     found = []
@@ -116,13 +130,6 @@ def _mapper(workers: int) -> Iterator[Callable]:
     # spawn, not fork: a forked child would inherit the parent's MediaPipe graph and its threads.
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         yield pool.imap
-
-
-def _require_mediapipe() -> None:
-    from signmnist.vision import hands
-
-    if not hands.available():
-        raise ConfigError("searching for hand landmarks needs MediaPipe (pip install 'signmnist[hands]')")
 
 
 def found(landmarks: np.ndarray) -> np.ndarray:

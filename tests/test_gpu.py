@@ -1,0 +1,67 @@
+"""Training, adaptation and export on a CUDA GPU (marked `gpu`): they run where a GPU is present and skip
+cleanly elsewhere. `scripts/gpu_check.sh` runs them with timings; docs/speed.md keeps what it measured."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import fake_landmarks, make_rows, tiny_args, write_csv
+from signmnist.data import landmark_store
+from signmnist.data.datafile import load_csv
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here (these run where there is one)"),
+]
+
+
+@pytest.fixture(scope="module")
+def photo_fit(tmp_path_factory) -> dict:
+    """The photo config fitted for two epochs on the GPU, on tiny data with stored landmarks (no MediaPipe)."""
+    from signmnist.model.cli import cli_main
+
+    root = tmp_path_factory.mktemp("gpu")
+    train = write_csv(root / "train.csv", *make_rows(480, seed=1))
+    test = write_csv(root / "test.csv", *make_rows(96, seed=2))
+    hand = np.concatenate([fake_landmarks(), np.zeros((21, 1))], axis=1).astype(np.float32)
+    for csv in (train, test):
+        split = load_csv(csv)
+        noise = np.random.default_rng(0).normal(0, 3, (len(split), 21, 3)).astype(np.float32)
+        landmark_store.write_shipped(split, hand[None] + noise)
+    cli = cli_main(["fit", "--config", "photo", *tiny_args(train, test, root), "--trainer.max_epochs=2",
+                    "--trainer.accelerator=gpu", "--trainer.devices=1", "--model.width=8"])  # fmt: skip
+    return {"cli": cli, "ckpt": root / "ckpt/best.ckpt", "train": train, "test": test, "root": root}
+
+
+def test_the_photo_config_trains_on_the_gpu(photo_fit):
+    cli = photo_fit["cli"]
+    assert cli.trainer.strategy.root_device.type == "cuda"
+    metrics = cli.trainer.callback_metrics
+    assert "val/photo_like_ece" in metrics and "val/temperature" in metrics  # calibration ran on the GPU
+    assert photo_fit["ckpt"].is_file()
+
+
+def test_adaptation_on_the_gpu_matches_the_cpu(photo_fit):
+    from signmnist.model.adaptation import Recipe, adapt_system, dataset_shots
+    from signmnist.model.checkpoint import load_system
+
+    base, rows = load_system(photo_fit["ckpt"]), dataset_shots(photo_fit["train"])
+    photos = dataset_shots(photo_fit["test"])
+    on_gpu = adapt_system(base, photos, rows, Recipe(steps=20), device="cuda")
+    on_cpu = adapt_system(base, photos, rows, Recipe(steps=20), device="cpu")
+    assert next(on_gpu.parameters()).device.type == "cpu"  # handed back where the base lives
+    for (name, a), b in zip(on_gpu.state_dict().items(), on_cpu.state_dict().values(), strict=True):
+        assert torch.allclose(a.float(), b.float(), atol=1e-3), name  # the same up to float noise
+
+
+def test_a_gpu_trained_model_exports_and_matches_its_checkpoint(photo_fit):
+    from signmnist.inference.export import export
+    from signmnist.inference.runtime import load_classifier
+
+    out = photo_fit["root"] / "model.onnx"
+    export(photo_fit["ckpt"], out, test_path=photo_fit["test"])
+    images = load_csv(photo_fit["test"]).images[:, None]
+    a, b = load_classifier(photo_fit["ckpt"]).predict(images), load_classifier(out).predict(images)
+    assert np.abs(a - b).max() < 1e-4
