@@ -61,10 +61,6 @@ def test_the_wheel_in_a_fresh_virtualenv_classifies_with_the_model_in_the_box(in
                f"--data.test_path={test}", "--trainer.max_epochs=1"])  # fmt: skip
     assert fit.returncode == 0, fit.stderr[-2000:]
     assert (elsewhere / "checkpoints/mlp/best.ckpt").is_file()
-    bench = run([str(venv / "bin/signmnist"), "bench", "--sections=[data]", f"--train_path={train}",
-                 f"--test_path={test}", "--out=bench.md"])  # fmt: skip
-    assert bench.returncode == 0, bench.stderr[-2000:]
-    assert "cached load of both splits" in (elsewhere / "bench.md").read_text()
 
 
 @pytest.mark.slow

@@ -1,7 +1,6 @@
 """Photo inference uses every core and never changes an answer; inference commands default to the photo model."""
 
 import json
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -29,11 +28,12 @@ def test_a_photo_gets_the_same_input_whichever_worker_and_graph_decodes_it(photo
         np.testing.assert_array_equal(item.landmarks, ref.landmarks)
 
 
-def test_served_answers_are_the_same_one_by_one_and_under_load_and_equal_classify(photo_model, hand_photos):
+def test_served_answers_are_the_same_one_by_one_and_under_load_and_equal_classify(photo_model, hand_photos, tmp_path,
+                                                                                  capfd, monkeypatch):  # fmt: skip
     model = photo_model["onnx"]
-    proc = run_cmd(sys.executable, "-m", "signmnist", "classify", f"--ckpt={model}", "--json",
-                   *map(str, hand_photos))  # fmt: skip
-    expected = {r["path"]: [f"{r['letter']} {r['probability']}"] for r in map(json.loads, proc.stdout.splitlines())}
+    _, out, _ = run_console(["classify", f"--ckpt={model}", "--json", *map(str, hand_photos)], tmp_path, capfd,
+                            monkeypatch)  # fmt: skip
+    expected = {r["path"]: [f"{r['letter']} {r['probability']}"] for r in map(json.loads, out.splitlines())}
     with running_server(model) as url:
         alone = load_test(f"{url}/predict", hand_photos, requests=len(hand_photos), concurrency=1)
         loaded = load_test(f"{url}/predict", hand_photos, requests=8 * len(hand_photos), concurrency=8)

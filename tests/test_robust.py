@@ -188,18 +188,19 @@ def test_photo_config_trains_exports_and_mirrors_as_it_says(trained, tmp_path):
     assert sum(line.startswith(f"{photo}\t") for line in lines) == 1
 
 
-def test_hand_crop_falls_back_to_trimming_without_mediapipe(monkeypatch, tmp_path):
+def test_hand_crop_needs_mediapipe_and_falls_back_to_trimming_where_no_hand_is_found(monkeypatch, tmp_path):
+    from signmnist.core.errors import MissingExtra
     from signmnist.vision import hands
     from signmnist.vision.images import load_image, prepare
+    from signmnist.vision.landmarks import missing
 
     monkeypatch.setattr(hands, "_mediapipe", lambda: None)
     gray = np.zeros((200, 200), np.uint8)
     gray[40:160, 80:120] = 220
     Image.fromarray(gray).save(tmp_path / "hand.png")
-    loaded = load_image(tmp_path / "hand.png", Preprocess(crop="hand"))
-    assert np.isnan(loaded.landmarks).all()
-    np.testing.assert_array_equal(loaded.views, prepare(gray, 28, "trim"))
-    np.testing.assert_array_equal(prepare(gray, 28, "hand", points=loaded.landmarks), prepare(gray, 28, "trim"))
+    with pytest.raises(MissingExtra, match=r"pip install 'signmnist\[hands\]'"):  # one line, naming the extra
+        load_image(tmp_path / "hand.png", Preprocess(crop="hand"))
+    np.testing.assert_array_equal(prepare(gray, 28, "hand", points=missing()), prepare(gray, 28, "trim"))
 
 
 def test_preparing_views_never_searches_for_a_hand(monkeypatch):
