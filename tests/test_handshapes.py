@@ -96,3 +96,17 @@ def test_samples_look_like_mediapipe_landmarks():
     assert fingers_up.mean() > 0.95
     thumb_side = np.sign(points[:, 5, 0] - points[:, 17, 0])  # index knuckle right of the pinky's: a right hand
     assert 0.35 < (thumb_side > 0).mean() < 0.65  # half of them mirrored, as left hands
+
+
+def test_training_adds_built_hands_to_the_landmark_networks_batch():
+    import torch
+
+    from signmnist.model.system import SignMNISTSystem
+
+    system = SignMNISTSystem(preprocess={"landmarks": True}, synthetic_hands=0.5)
+    points, labels = torch.randn(8, 21, 3), torch.arange(8)
+    more, more_labels = system._with_synthetic_hands(points, labels)
+    assert more.shape == (12, 21, 3) and torch.equal(more[:8], points) and torch.equal(more_labels[:8], labels)
+    assert set(more_labels[8:].tolist()) <= set(range(25)) - {9}  # letters the dataset has, J never
+    plain = SignMNISTSystem(preprocess={"landmarks": True})  # 0 by default: the batch as it is
+    assert plain._with_synthetic_hands(points, labels)[0] is points

@@ -19,13 +19,16 @@ from importlib import resources
 
 import numpy as np
 
+from signmnist.core.facts import LETTERS
+
 FINGER_NAMES = ("index", "middle", "ring", "pinky")
 # Landmark indices, MediaPipe's order: wrist 0, thumb 1-4, index 5-8, middle 9-12, ring 13-16, pinky 17-20.
 THUMB, FINGER_JOINTS = (1, 2, 3, 4), ((5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
 
 # Hand proportions in units of the wrist to middle-knuckle length (the unit `features.normalize_landmarks`
-# uses), after the segment ratios of Buryanov & Kotiuk, "Proportions of Hand Segments", Int. J. Morphol.
-# 28(3):755-758, 2010 (phalanges relative to their metacarpals), rounded.
+# uses): typical adult values, rounded, of the kind Buryanov & Kotiuk report ("Proportions of Hand
+# Segments", Int. J. Morphol. 28(3):755-758, 2010); written from memory of such tables, not copied from
+# one, and varied by a few percent per sample, so no exact figure is relied on.
 KNUCKLES = np.array([[0.40, 0.95, 0.0], [0.05, 1.00, 0.0], [-0.18, 0.93, 0.0], [-0.36, 0.82, 0.0]])  # MCPs
 PHALANGES = np.array([[0.45, 0.26, 0.19], [0.50, 0.31, 0.21], [0.46, 0.29, 0.21], [0.36, 0.21, 0.19]])
 FAN = (4.0, 0.0, -4.0, -9.0)  # degrees each straight finger splays from the middle finger's line
@@ -183,6 +186,16 @@ def sample(letter: str, n: int, rng: np.random.Generator, jitter: float = 1.0, t
     left = rng.random(n) < mirror
     image[left, :, 0] = 4 * size[left, None] - image[left, :, 0]
     return image
+
+
+def pool(per_letter: int = 2000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Built hands to train on: `per_letter` samples of every letter, float32 (N, 21, 3) in pixels, and their
+    labels int64 (N,) in the dataset's numbering (0-24 without 9)."""
+    rng = np.random.default_rng(seed)
+    names = list(letters())
+    made = np.concatenate([sample(name, per_letter, rng) for name in names])
+    labels = np.repeat([LETTERS.index(name) for name in names], per_letter).astype(np.int64)
+    return made, labels
 
 
 def mean_shape(letter: str) -> np.ndarray:

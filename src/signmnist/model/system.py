@@ -49,6 +49,9 @@ class SignMNISTSystem(L.LightningModule):
             see `features.py`).
         landmark_tilt: Largest turn, in degrees, of the training landmarks about the image's vertical and
             horizontal axes (`augment.tilt_landmarks`; 0: none).
+        synthetic_hands: Landmark sets of hand shapes built from the letters' definitions
+            (`data.handshapes`) added to each training batch of the landmark network, as a share of the
+            batch (0: none; 0.5: half as many again).
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class SignMNISTSystem(L.LightningModule):
         augment_options: dict | None = None,
         landmark_features: Literal["coords", "geometry", "planar"] = "coords",
         landmark_tilt: float = 0.0,
+        synthetic_hands: float = 0.0,
     ) -> None:
         super().__init__()
         try:
@@ -82,6 +86,7 @@ class SignMNISTSystem(L.LightningModule):
         # The deployed output's temperature, fitted with the weight on the same rows (calibration.py).
         self.register_buffer("temperature", torch.tensor(1.0))
         self._fusion = FusionFit()
+        self._hand_pool: tuple[torch.Tensor, torch.Tensor] | None = None  # built hands (`synthetic_hands`)
         mode = {True: "basic", False: "none"}.get(augment, augment) if isinstance(augment, bool) else augment
         if mode not in AUGMENTERS:
             raise ConfigError(f"model.augment: expected one of {sorted(AUGMENTERS)}, got {augment!r}")
@@ -141,12 +146,28 @@ class SignMNISTSystem(L.LightningModule):
             # Smoothing regularises training only.
             loss = F.cross_entropy(logits, labels, label_smoothing=self.hparams.label_smoothing)
             if self.landmark_net is not None and points is not None:
-                loss = loss + self._landmark_loss(points, labels)
+                points, hand_labels = self._with_synthetic_hands(points, labels)
+                loss = loss + self._landmark_loss(points, hand_labels)
         # Metric updates only: self.log per step was a third of the seed MLP's step time (profiled).
         acc, mean_loss = self._metrics(stage)
         acc.update(logits.detach(), labels)
         mean_loss.update(loss.detach(), weight=len(labels))
         return loss
+
+    def _with_synthetic_hands(self, points: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch's landmarks (B, 21, 3) and labels (B,) with `synthetic_hands` x B built hands appended."""
+        n = round(self.hparams.synthetic_hands * len(labels))
+        if n == 0:
+            return points, labels
+        if self._hand_pool is None:  # built once per fit, on first use (about a second on a CPU core)
+            from signmnist.data.handshapes import pool
+
+            made, letters = pool()
+            self._hand_pool = (torch.from_numpy(made), torch.from_numpy(letters))
+        made, letters = self._hand_pool
+        pick = torch.randint(0, len(letters), (n,))
+        extra = made[pick].to(points.device, points.dtype)
+        return torch.cat([points, extra]), torch.cat([labels, letters[pick].to(labels.device)])
 
     def _landmark_loss(self, points: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         # Only rows where MediaPipe found a hand (three in four of the dataset's) train the landmark network.
