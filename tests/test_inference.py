@@ -348,3 +348,19 @@ def test_ensemble_members_must_share_their_preprocessing(trained, tmp_path):
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert f"{other} preprocesses differently" in proc.stderr and "flip_tta: True vs False" in proc.stderr
     assert not out.exists()
+
+
+def test_an_export_records_its_provenance_and_measured_accuracy(trained, tmp_path):
+    from signmnist.inference.export import export
+    from signmnist.inference.provenance import official_accuracy
+
+    out = tmp_path / "m.onnx"
+    export(trained["ckpt"], out, test_path=trained["test"], about={"config": "cnn", "seed": "7"}, measure=True)
+    model = load_classifier(out)
+    record = json.loads(model.metadata["provenance"])
+    assert record["config"] == "cnn" and record["seed"] == "7" and record["checkpoint"] == "best.ckpt"
+    expected = np.mean(model.predict(load_csv(trained["test"]).images[:, None]).argmax(-1) ==
+                       load_csv(trained["test"]).labels)  # fmt: skip
+    assert (
+        record["official_test_acc"] == round(float(expected), 4) == round(official_accuracy(model, trained["test"]), 4)
+    )

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from signmnist import __version__
-from signmnist.data import landmark_store
-from signmnist.data.datafile import load_csv
-from signmnist.inference.runtime import Classifier, stack_views
+from signmnist.core.errors import SignMnistError
+from signmnist.inference.inputs import iter_items, predict_items
+from signmnist.inference.runtime import Classifier
 
 
 def code_commit() -> str:
@@ -29,16 +29,19 @@ def code_commit() -> str:
     return head + ("+changes" if changed.stdout.strip() else "")
 
 
-def official_accuracy(classifier: Classifier, test_path: Path, batch: int = 1024) -> float:
-    """Top-1 accuracy of `classifier` on every row of a dataset CSV (with its stored hand landmarks)."""
-    split = load_csv(test_path)
-    points = landmark_store.for_split(split) if classifier.preprocess.landmarks else None
-    right = 0
-    for i in range(0, len(split), batch):
-        views = stack_views(list(split.images[i : i + batch, None]), classifier.preprocess.views)
-        probs = classifier.predict(views, None if points is None else points[i : i + batch])
-        right += int((probs.argmax(-1) == split.labels[i : i + batch]).sum())
-    return right / len(split)
+def official_accuracy(classifier: Classifier, test_path: Path) -> float:
+    """Top-1 accuracy of `classifier` on every row of a dataset CSV, read as `classify` reads it (the rows'
+    stored hand landmarks included).
+
+    Raises:
+        SignMnistError: the CSV cannot be read.
+    """
+    right = total = 0
+    for item in predict_items(iter_items([str(test_path)], classifier), classifier, top_k=1):
+        if item.error:
+            raise SignMnistError(f"--test_path: {item.error}")
+        right, total = right + (item.result["letter"] == item.truth), total + 1
+    return right / total
 
 
 def provenance(ckpt: Path, about: dict[str, Any] | None, accuracy: float | None) -> dict[str, Any]:
