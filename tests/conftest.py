@@ -185,6 +185,19 @@ def fake_landmarks() -> np.ndarray:
     return np.array(wrist + thumb + [p for i in range(4) for p in [palm[i], *fingers[3 * i : 3 * i + 3]]], float)
 
 
+def store_landmarks(*csvs: Path, noise: float = 0.0) -> None:
+    """Write `fake_landmarks` (z 0, jittered by `noise` pixels) beside each CSV as its stored landmarks, the
+    file `signmnist landmarks` writes, so that a photo-config fit needs no MediaPipe search."""
+    from signmnist.data import landmark_store
+    from signmnist.data.datafile import load_csv
+
+    hand = np.concatenate([fake_landmarks(), np.zeros((21, 1))], axis=1).astype(np.float32)  # (21, 3)
+    for csv in csvs:
+        split = load_csv(csv)
+        jitter = np.random.default_rng(0).normal(0, noise, (len(split), 21, 3)).astype(np.float32)
+        landmark_store.write_shipped(split, hand[None] + jitter)
+
+
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
     """Every file under `root`: its size and modification time (to show that a refused command wrote nothing)."""
     return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}

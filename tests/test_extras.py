@@ -11,9 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import fake_landmarks, make_rows, run_console, tiny_args, write_csv
-from signmnist.data import landmark_store
-from signmnist.data.datafile import load_csv
+from conftest import assert_clean_failure, make_rows, run_console, snapshot, store_landmarks, tiny_args, write_csv
 from signmnist.vision import hands, landmarks
 
 
@@ -45,11 +43,11 @@ def hide(monkeypatch):
     hands._mediapipe.cache_clear()
 
 
-def _one_line(code, err: str, extra: str) -> str:
-    assert code == 2 and "Traceback" not in err, err[-2000:]
-    last = err.strip().splitlines()[-1]
-    assert last.startswith("signmnist: error:") and f"pip install 'signmnist[{extra}]'" in last, last
-    return last
+def _one_line(code, err: str, extra: str, before: dict, root) -> str:
+    """`assert_clean_failure` naming the extra to install, with exit status 2; the error line."""
+    assert code == 2
+    assert_clean_failure(code, err, f"pip install 'signmnist[{extra}]'", before, root)
+    return err.strip().splitlines()[-1]
 
 
 def _photo(tmp_path) -> str:
@@ -62,24 +60,27 @@ def _photo(tmp_path) -> str:
 
 
 def test_without_onnxruntime_an_onnx_model_is_one_line(hide, trained, tmp_path, capfd, monkeypatch):
+    photo = _photo(tmp_path)
     hide("onnxruntime")
-    code, _, err = run_console(["classify", f"--ckpt={trained['onnx']}", _photo(tmp_path)], tmp_path, capfd,
-                               monkeypatch)  # fmt: skip
-    assert "onnxruntime" in _one_line(code, err, "onnx")
+    before = snapshot(tmp_path)
+    code, _, err = run_console(["classify", f"--ckpt={trained['onnx']}", photo], tmp_path, capfd, monkeypatch)
+    assert "onnxruntime" in _one_line(code, err, "onnx", before, tmp_path)
 
 
 def test_without_fastapi_serve_is_one_line(hide, trained, tmp_path, capfd, monkeypatch):
     hide("fastapi", "starlette")
+    before = snapshot(tmp_path)
     code, _, err = run_console(["serve", f"--ckpt={trained['onnx']}"], tmp_path, capfd, monkeypatch)
-    _one_line(code, err, "serve")
+    _one_line(code, err, "serve", before, tmp_path)
 
 
 def test_without_opencv_a_video_is_one_line(hide, trained, tmp_path, capfd, monkeypatch):
     (tmp_path / "v.mp4").write_bytes(b"\x00" * 64)
     hide("cv2")
+    before = snapshot(tmp_path)
     code, _, err = run_console(["spell", f"--ckpt={trained['onnx']}", str(tmp_path / "v.mp4")], tmp_path, capfd,
                                monkeypatch)  # fmt: skip
-    _one_line(code, err, "hands")
+    _one_line(code, err, "hands", before, tmp_path)
 
 
 @pytest.mark.parametrize("command", ["classify", "serve", "spell"])
@@ -87,8 +88,9 @@ def test_without_mediapipe_a_photo_model_is_one_line(command, hide, photo_model,
     photo = _photo(tmp_path)  # tmp_path is a folder of one frame for spell
     args = {"classify": [photo], "serve": [], "spell": [str(tmp_path)]}[command]
     hide("mediapipe")
+    before = snapshot(tmp_path)
     code, _, err = run_console([command, f"--ckpt={photo_model['onnx']}", *args], tmp_path, capfd, monkeypatch)
-    assert "mediapipe" in _one_line(code, err, "hands")
+    assert "mediapipe" in _one_line(code, err, "hands", before, tmp_path)
 
 
 def test_the_photo_config_trains_from_stored_landmarks_without_mediapipe(hide, tmp_path, capfd, monkeypatch):
@@ -96,10 +98,7 @@ def test_the_photo_config_trains_from_stored_landmarks_without_mediapipe(hide, t
 
     train = write_csv(tmp_path / "train.csv", *make_rows(240, seed=1))
     test = write_csv(tmp_path / "test.csv", *make_rows(48, seed=2))
-    hand = np.concatenate([fake_landmarks(), np.zeros((21, 1))], axis=1).astype(np.float32)  # (21, 3)
-    for csv in (train, test):
-        split = load_csv(csv)
-        landmark_store.write_shipped(split, np.repeat(hand[None], len(split), axis=0))  # what `landmarks` writes
+    store_landmarks(train, test)
     hide("mediapipe")
     assert landmarks.mediapipe_version() is None and not hands.available()
     cli = cli_main(["fit", "--config", "photo", *tiny_args(train, test, tmp_path), "--trainer.max_epochs=1",
@@ -111,6 +110,7 @@ def test_without_mediapipe_rows_without_stored_landmarks_are_one_line(hide, tmp_
     train = write_csv(tmp_path / "train.csv", *make_rows(240, seed=1))
     test = write_csv(tmp_path / "test.csv", *make_rows(48, seed=2))
     hide("mediapipe")
+    before = snapshot(tmp_path)
     args = ["fit", "--config", "photo", *tiny_args(train, test, tmp_path), "--trainer.max_epochs=1"]
     code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
-    assert "train.landmarks.npz: not found" in _one_line(code, err, "hands")
+    assert "train.landmarks.npz: not found" in _one_line(code, err, "hands", before, tmp_path)

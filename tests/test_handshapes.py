@@ -12,7 +12,6 @@ from signmnist.data.handshapes import (
     PHALANGES,
     THUMB,
     THUMB_BONES,
-    angle_between,
     letters,
     mean_shape,
     pose,
@@ -20,6 +19,12 @@ from signmnist.data.handshapes import (
 )
 
 READABLE = "ABCDEFGHIKLMNOPQRSTUVWXY"
+
+
+def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Degrees between vectors (..., 3)."""
+    cos = (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
+    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
 
 
 def _bones(points: np.ndarray, chain: tuple[int, ...]) -> np.ndarray:

@@ -203,9 +203,3 @@ def mean_shape(letter: str) -> np.ndarray:
     spec = letters()[letter]
     points = pose(spec, 1, np.random.default_rng(0), jitter=0.0)
     return to_image(points, np.array([spec.view]), np.array([100.0]))[0]
-
-
-def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Degrees between vectors (..., 3)."""
-    cos = (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1))
-    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
