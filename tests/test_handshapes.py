@@ -63,6 +63,9 @@ def test_t_puts_the_thumb_tip_between_index_and_middle_finger():
     assert between.mean() > 0.9
     s = _hand("S")  # S: the thumb lies across the front of the fist, further out
     assert np.median(s[:, THUMB[-1], 2]) > np.median(tip[:, 2]) + 0.08
+    # ... and across the fingers: its tip on the middle finger, further from the thumb side than T's, so
+    # that S and T differ in the image plane too, not only in depth
+    assert np.median(s[:, THUMB[-1], 0]) < np.median(tip[:, 0]) - 0.05
 
 
 def test_r_crosses_index_and_middle_finger():
