@@ -21,7 +21,8 @@ def hello(reader_model, spelling_rows, tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("source", ["video", "folder"])
 def test_spell_transcribes_the_words(reader_model, hello, source, tmp_path):
-    proc = run_cmd("signmnist", "spell", f"--ckpt={reader_model}", str(hello[source]), cwd=tmp_path)
+    raw = ["--raw"] if source == "folder" else []  # the letters as committed: here the same words
+    proc = run_cmd("signmnist", "spell", f"--ckpt={reader_model}", *raw, str(hello[source]), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == WORDS
 
@@ -30,12 +31,14 @@ def test_spell_transcribes_the_words(reader_model, hello, source, tmp_path):
 def test_spell_json_gives_each_letter_with_its_time_and_probability(reader_model, hello, tmp_path):
     proc = run_cmd("signmnist", "spell", f"--ckpt={reader_model}", "--json", str(hello["video"]), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    *rows, texts = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert texts == {"text": WORDS, "raw": WORDS}  # decoded with the prior, and as committed
     assert "".join(r["letter"] for r in rows).strip() == WORDS
+    assert all(r["top"][0]["letter"] == r["letter"] and len(r["top"]) == 3 for r in rows if r["letter"] != " ")
     times = [r["time"] for r in rows]
     assert times == sorted(times) and 0.5 < times[0] < 2.0  # H is held from 0.5 s: committed after its hold
     assert all(r["probability"] >= 0.5 for r in rows if r["letter"] != " ")
-    assert all(r["probability"] is None for r in rows if r["letter"] == " ")
+    assert all(r["probability"] is None and r["top"] is None for r in rows if r["letter"] == " ")
 
 
 def _bad(kind, tmp_path):

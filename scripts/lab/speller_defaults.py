@@ -22,6 +22,7 @@ from signmnist.core.facts import LETTERS, MISSING_LABELS
 from signmnist.data import landmark_store
 from signmnist.data.datafile import load_csv
 from signmnist.inference.runtime import load_classifier
+from signmnist.live.score import edit_distance
 from signmnist.live.speller import Speller
 from signmnist.model.augment import RobustAugment
 
@@ -63,15 +64,6 @@ def stream(rng: np.random.Generator, probs: np.ndarray, labels: np.ndarray) -> t
         if w < len(words) - 1:
             frames += [(None, False)] * int(FPS * rng.uniform(1.3, 2.0))
     return frames, " ".join(words)
-
-
-def edit_distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
 
 
 def main() -> None:

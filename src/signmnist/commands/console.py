@@ -41,7 +41,7 @@ COMMANDS: dict[str, Command] = {
     "report": Command("signmnist.commands.report:report"),
     "bench": Command("signmnist.commands.bench:bench", flags=("quick",)),
     "serve": Command("signmnist.server.app:serve"),
-    "spell": Command("signmnist.commands.spell:spell", positional="video", flags=("json",), many=False),
+    "spell": Command("signmnist.commands.spell:spell", positional="video", flags=("json", "raw"), many=False),
 }
 
 

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException
 
 from signmnist.core.errors import ConfigError
 from signmnist.inference.runtime import Classifier, default_model, describe, load_classifier, stack_landmarks
+from signmnist.live.decoder import WEIGHT, Decoder, check_weight
 from signmnist.server.batcher import Batcher
 from signmnist.server.live import LiveSlots, serve_live
 from signmnist.server.teach import Shelf, Teacher, TeachError
@@ -89,9 +90,9 @@ class Served:
         return (await asyncio.to_thread(classifier.predict, views[None], stack_landmarks([points])))[0]
 
 
-def _add_routes(app: FastAPI, served: Served, max_live: int) -> None:
+def _add_routes(app: FastAPI, served: Served, max_live: int, prior: float) -> None:
     page = resources.files("signmnist.server.web").joinpath("index.html").read_text()
-    slots = LiveSlots(max_live)
+    slots = LiveSlots(max_live, Decoder(served.classifier.preprocess.labels, prior))
     classifier, batcher = served.classifier, served.batcher
 
     @app.websocket("/live")
@@ -201,9 +202,10 @@ def create_app(
     max_wait_ms: float = 2.0,
     max_live: int = 4,
     teach: TeachOptions | None = None,
+    prior: float = WEIGHT,
 ) -> FastAPI:
     """Build the FastAPI app for a checkpoint or an .onnx model (the model loads before serving; None: the
-    default model, `runtime.default_model`)."""
+    default model, `runtime.default_model`); `prior` weighs the Live transcript's language prior."""
     classifier = load_classifier(ckpt)
     if classifier.preprocess.needs_hands:
         hands.require("serving this model (it finds the hand in each photo first)")
@@ -222,7 +224,7 @@ def create_app(
     app.state.model = classifier.source
     served = Served(classifier, batcher, teacher, int(max_body_mb * 1024 * 1024))
     _add_error_handlers(app)
-    _add_routes(app, served, max_live)
+    _add_routes(app, served, max_live, prior)
     _add_teach_routes(app, served)
     return app
 
@@ -256,6 +258,7 @@ def serve(
     hand_graphs: int | None = None,
     max_live: int = 4,
     teach: TeachOptions = TeachOptions(),
+    prior: float = WEIGHT,
 ) -> None:
     """Serve a model over HTTP: POST /predict, GET /health, and a web page at /.
 
@@ -270,6 +273,8 @@ def serve(
         hand_graphs: Most MediaPipe graphs searching photos for hands at once (default: one per core).
         max_live: Most Live streams (WebSocket /live) at once; more are refused with a message.
         teach: The page's "Teach it your hand" (POST /teach).
+        prior: How much the language prior counts in the Live transcript (0: the letters as committed;
+            the page can show those either way).
     """
     import uvicorn
 
@@ -277,10 +282,11 @@ def serve(
         if hand_graphs < 1:
             raise ConfigError(f"--hand_graphs: expected a whole number >= 1, got {hand_graphs}")
         hands.set_pool_size(hand_graphs)
+    check_weight(prior)
     if max_live < 1 or teach.max_taught < 1 or teach.steps < 1:
         raise ConfigError(f"--max_live, --teach.max_taught, --teach.steps: expected whole numbers >= 1, got "
                           f"{max_live}, {teach.max_taught}, {teach.steps}")  # fmt: skip
-    app = create_app(ckpt, max_body_mb=max_body_mb, max_batch=max_batch, max_live=max_live, teach=teach)
+    app = create_app(ckpt, max_body_mb=max_body_mb, max_batch=max_batch, max_live=max_live, teach=teach, prior=prior)
     print(f"serving {app.state.model} on http://{host}:{port}/  (POST /predict, GET /health, WebSocket /live)",
           flush=True)  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -19,7 +19,8 @@ import numpy as np
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from signmnist.inference.runtime import Classifier, describe
-from signmnist.live.speller import SpellerState
+from signmnist.live.decoder import Decoder
+from signmnist.live.speller import Speller, SpellerState
 from signmnist.live.stream import FrameResult, StreamReader
 from signmnist.vision.images import ImageError, load_rgb
 
@@ -28,7 +29,9 @@ BUSY = 1013  # WebSocket close code "try again later"
 
 
 def _state(state: SpellerState) -> dict[str, Any]:
-    return {"text": state.text, "held": state.letter, "progress": round(state.progress, 3), "hand": state.hand}
+    """The speller's state as JSON: `text` decoded with the language prior, `raw` the letters as committed."""
+    return {"text": state.text, "raw": state.raw, "held": state.letter, "progress": round(state.progress, 3),
+            "hand": state.hand}  # fmt: skip
 
 
 def frame_answer(result: FrameResult, labels: tuple[str, ...], shape: tuple[int, ...]) -> dict[str, Any]:
@@ -44,9 +47,9 @@ def frame_answer(result: FrameResult, labels: tuple[str, ...], shape: tuple[int,
 class LiveSession:
     """One connection's stream: decodes its frames, reads them in order, applies its commands."""
 
-    def __init__(self, classifier: Classifier) -> None:
-        self.reader = StreamReader(classifier)
+    def __init__(self, classifier: Classifier, decoder: Decoder | None = None) -> None:
         self.labels = classifier.preprocess.labels
+        self.reader = StreamReader(classifier, Speller(self.labels, decoder=decoder))
         self.start, self.frames = time.monotonic(), 0
 
     def frame(self, data: bytes) -> dict[str, Any]:
@@ -79,10 +82,11 @@ class LiveSession:
 
 
 class LiveSlots:
-    """How many live streams are open, at most `limit` (all on the event loop's thread: no lock needed)."""
+    """How many live streams are open, at most `limit` (all on the event loop's thread: no lock needed),
+    and the decoder their transcripts share (None: the letters as committed)."""
 
-    def __init__(self, limit: int) -> None:
-        self.limit, self.open = limit, 0
+    def __init__(self, limit: int, decoder: Decoder | None = None) -> None:
+        self.limit, self.open, self.decoder = limit, 0, decoder
 
 
 async def serve_live(websocket: WebSocket, classifier: Classifier, slots: LiveSlots) -> None:
@@ -95,7 +99,8 @@ async def serve_live(websocket: WebSocket, classifier: Classifier, slots: LiveSl
         return
     slots.open += 1
     try:
-        session = await asyncio.to_thread(LiveSession, classifier)  # making its MediaPipe graph takes a while
+        # making its MediaPipe graph takes a while
+        session = await asyncio.to_thread(LiveSession, classifier, slots.decoder)
         try:
             await _converse(websocket, session)
         finally:

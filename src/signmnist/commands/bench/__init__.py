@@ -17,8 +17,8 @@ from signmnist.core.fsutil import atomic_output
 if TYPE_CHECKING:
     from signmnist.commands.bench.common import Sizes, Table
 
-Section = Literal["data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold", "live"]
-SECTIONS: tuple[str, ...] = ("data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold", "live")
+Section = Literal["data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold", "live", "spelling"]
+SECTIONS: tuple[str, ...] = ("data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold", "live", "spelling")
 
 
 def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None, sizes: Sizes) -> Iterator[Table]:
@@ -32,7 +32,7 @@ def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None
     work = Path(tempfile.mkdtemp(prefix="signmnist-bench-"))
     table, ckpt = bp.bench_photo_training(train, test, work / "fit", "photo-cold" in wanted, sizes)
     yield table
-    if wanted & {"photo", "live"}:
+    if wanted & {"photo", "live", "spelling"}:
         export(ckpt, work / "model.onnx", test_path=test)
     if "photo" in wanted:
         folder, what = bp.photo_folder(photos, test, work, sizes.synthetic_photos)
@@ -42,6 +42,10 @@ def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None
         from signmnist.commands.bench.live import live_tables
 
         yield from live_tables(work / "model.onnx", test, work, sizes)
+    if "spelling" in wanted:
+        from signmnist.commands.bench.spelling import bench_spelling
+
+        yield bench_spelling(work / "model.onnx", test, photos, sizes)
 
 
 def _tables(
@@ -50,7 +54,7 @@ def _tables(
     """Yield each wanted section's table, in order (the model sections share one trained CNN)."""
     from signmnist.commands.bench.common import datamodule
 
-    if wanted & {"photo", "photo-cold", "live"}:
+    if wanted & {"photo", "photo-cold", "live", "spelling"}:
         yield from _photo_tables(wanted, train, test, photos, sizes)
 
     if "data" in wanted:
@@ -99,7 +103,8 @@ def bench(
         repeats: Alternating runs of the MLP pipeline and its bare loop (medians are reported).
         sections: Run only these sections (default: all; 'inference' and 'serve' train the CNN first,
             'photo', 'photo-cold' and 'live' the photo model; 'photo-cold' searches every row for landmarks
-            first; 'live' times `spell` and the Live WebSocket).
+            first; 'live' times `spell` and the Live WebSocket; 'spelling' measures the language prior's
+            character error rate on benchmarks/phrases/).
         photos: A folder of real photos ROOT/<source>/<LETTER>/* for the photo sections (default: synthetic
             photos made from official test rows).
         quick: Cut the load sections to a minimum (fewer requests, shorter Live steps, fewer synthetic
