@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run train-seed train-photo train-cnn model landmarks report test browser bench lint format clean
+.PHONY: setup run train-seed train-photo train-cnn model landmarks words report test browser bench lint format clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ model: train-photo
 ## The dataset's hand landmarks, shipped in data/*.landmarks.npz: rewrite them (12–14 minutes on 2 cores).
 landmarks: setup
 	$(BIN)/signmnist landmarks --force true
+
+## The language prior's word list in the package (docs/spelling.md): wordfreq's top English words.
+words: setup
+	$(BIN)/python -m pip install --quiet wordfreq==3.1.1
+	$(BIN)/python scripts/english_words.py
 
 report: setup
 	$(BIN)/signmnist report --ckpt checkpoints/photo/best.ckpt --out reports/photo

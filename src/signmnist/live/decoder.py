@@ -23,7 +23,7 @@ import numpy as np
 from signmnist.core.errors import ConfigError
 from signmnist.live.language import ALPHABET, LanguageModel, english
 
-WEIGHT = 0.4  # chosen by scripts/lab/prior_weight.py on synthetic streams (docs/spelling.md), not on photos
+WEIGHT = 0.3  # chosen by scripts/lab/prior_weight.py on synthetic streams (docs/spelling.md), not on photos
 FLOOR = 1e-6  # least probability a letter is given, so that one hold cannot veto a letter with log(0)
 BEAM, PER_LETTER, KNOWN = 16, 6, 8  # hypotheses kept, letters tried per hold, known words rescored
 
