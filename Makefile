@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run train-seed train-photo train-cnn model landmarks words report test browser bench lint format clean
+.PHONY: setup run train-seed train-photo train-cnn model landmarks words web web-packages report test browser bench lint format clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,19 @@ words: setup
 report: setup
 	$(BIN)/signmnist report --ckpt checkpoints/photo/best.ckpt --out reports/photo
 
+## The offline static page (docs/web.md) in site/: serve it with `python -m http.server -d site`.
+web: setup web-packages
+	$(BIN)/signmnist web --out site
+
+## The page's JavaScript packages, pinned in web/package-lock.json (needs Node.js and npm; without them
+## `make test` skips the page's tests with one line).
+web-packages:
+	@if [ -d web/node_modules ]; then :; \
+	elif command -v npm >/dev/null; then (cd web && npm ci --ignore-scripts --no-audit --no-fund --silent); \
+	else echo "no npm: the static page's tests will skip"; fi
+
 ## All tests, the slow end-to-end ones included.
-test: setup browser
+test: setup browser web-packages
 	$(BIN)/python -m pytest --durations=15
 
 ## Headless Chromium for the web-page test (Debian packages); without it that one test skips.

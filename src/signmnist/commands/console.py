@@ -42,6 +42,7 @@ COMMANDS: dict[str, Command] = {
     "bench": Command("signmnist.commands.bench:bench", flags=("quick",)),
     "serve": Command("signmnist.server.app:serve"),
     "spell": Command("signmnist.commands.spell:spell", positional="video", flags=("json", "raw"), many=False),
+    "web": Command("signmnist.commands.web:web"),
 }
 
 

@@ -1,0 +1,1 @@
+"""The offline static page that `signmnist web` builds: its HTML and JavaScript modules (package data)."""

@@ -1,0 +1,57 @@
+// The speller of signmnist.live.speller, ported rule for rule (tests/test_site.py feeds both the same
+// recorded frames and compares the text): a letter is committed once it has stayed the top prediction,
+// at or above `threshold`, for `hold` seconds; the same letter again needs a break of `rearm` seconds; a
+// hand out of view for `gap` seconds ends the word with one space.
+export const DEFAULTS = { threshold: 0.2, hold: 0.4, gap: 1.0, rearm: 0.3 };
+
+export class Speller {
+  constructor(labels, options = {}) {
+    Object.assign(this, DEFAULTS, options);
+    this.labels = labels;
+    this.clear();
+  }
+
+  clear() {
+    this.text = ""; this.letter = null; this.since = 0; this.last = null; this.quietSince = null;
+    this.hand = false; this.now = 0;
+  }
+
+  backspace() { this.text = this.text.slice(0, -1); this.last = null; this.letter = null; }
+
+  /** One frame: probabilities (or null), whether a hand was found, its time in seconds -> what was added. */
+  update(probs, hand, t) {
+    this.hand = hand; this.now = t;
+    const candidate = hand ? this.candidate(probs) : null;
+    if (candidate === null) return this.quiet(t, hand);
+    this.quietSince = null;
+    if (candidate !== this.letter) { this.letter = candidate; this.since = t; }
+    if (candidate !== this.last && t - this.since >= this.hold) {
+      this.last = candidate; this.text += candidate;
+      return candidate;
+    }
+    return null;
+  }
+
+  candidate(probs) {
+    if (!probs) return null;
+    let best = 0;
+    for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;  // the first of ties, as argmax
+    return probs[best] >= this.threshold ? this.labels[best] : null;
+  }
+
+  quiet(t, hand) {
+    this.letter = null;
+    if (this.quietSince === null) this.quietSince = t;
+    const quiet = t - this.quietSince;
+    if (quiet >= this.rearm) this.last = null;
+    if (!hand && quiet >= this.gap && this.text && !this.text.endsWith(" ")) { this.text += " "; return " "; }
+    return null;
+  }
+
+  /** The letter being held and how far along its hold (1: committed and still held). */
+  get progress() {
+    if (this.letter === null) return 0;
+    if (this.letter === this.last || this.hold <= 0) return 1;
+    return Math.min(1, (this.now - this.since) / this.hold);
+  }
+}

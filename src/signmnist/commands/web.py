@@ -1,0 +1,116 @@
+"""`signmnist web`: the whole recogniser as a folder of static files that runs in the browser, offline.
+
+The page (commands/site/), the JavaScript packages pinned in web/package-lock.json (MediaPipe's Tasks API
+and ONNX Runtime Web, installed by `npm ci`), the hand landmark models taken from the installed MediaPipe
+wheel and packed as the `.task` bundle the Tasks API loads, and the exported model with its preprocessing
+metadata. Nothing is fetched from elsewhere at run time: any static server can host the folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+from signmnist.core.errors import SignMnistError
+from signmnist.inference.export import export
+from signmnist.inference.runtime import default_model, load_classifier
+from signmnist.vision import hands
+
+# node_modules path -> path in the built folder: only what the page loads (the SIMD WebAssembly builds)
+VENDOR = {
+    "@mediapipe/tasks-vision/vision_bundle.mjs": "vendor/tasks-vision/vision_bundle.mjs",
+    "@mediapipe/tasks-vision/wasm/vision_wasm_internal.js": "vendor/tasks-vision/wasm/vision_wasm_internal.js",
+    "@mediapipe/tasks-vision/wasm/vision_wasm_internal.wasm": "vendor/tasks-vision/wasm/vision_wasm_internal.wasm",
+    "onnxruntime-web/dist/ort.wasm.min.mjs": "vendor/ort/ort.wasm.min.mjs",
+    "onnxruntime-web/dist/ort-wasm-simd-threaded.mjs": "vendor/ort/ort-wasm-simd-threaded.mjs",
+    "onnxruntime-web/dist/ort-wasm-simd-threaded.wasm": "vendor/ort/ort-wasm-simd-threaded.wasm",
+}
+# the legacy Hands solution's models in the wheel, under the names the Tasks API's bundle uses
+HAND_TASK = {
+    "hand_detector.tflite": "modules/palm_detection/palm_detection_full.tflite",
+    "hand_landmarks_detector.tflite": "modules/hand_landmark/hand_landmark_full.tflite",
+}
+PAGE = ("index.html", "app.mjs", "signmnist.mjs", "preprocess.mjs", "speller.mjs")
+
+
+def web(out: Path = Path("site"), ckpt: Path | None = None, packages: Path = Path("web")) -> int:
+    """Build the offline static page into `out` (replaced whole, only once it is complete).
+
+    Serve it with any static server, e.g. `python -m http.server -d site`, and open it in a browser.
+
+    Args:
+        out: The folder to write.
+        ckpt: The model (.onnx, or a .ckpt exported on the way); default: the default model
+            (`signmnist info` says which).
+        packages: The folder with package.json and package-lock.json (`npm ci` runs there when its
+            node_modules is missing; needs Node.js and npm).
+    """
+    hands.require("building the page (its hand landmark models come from the MediaPipe wheel)")
+    modules = _node_modules(packages)
+    if out.exists() and not (out / "model.json").is_file():
+        raise SignMnistError(f"{out}: exists and is not a page built by `signmnist web`; choose another --out")
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.resolve().parent))
+    work.chmod(0o755)  # mkdtemp's 0o700 would hide the page from a server running as another user
+    try:
+        _write(work, modules, ckpt)
+        if out.exists():
+            shutil.rmtree(out)
+        work.rename(out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    print(f"wrote {out}/ ({size / 2**20:.1f} MB); serve it with: python -m http.server -d {out}")
+    return 0
+
+
+def _write(site: Path, modules: Path, ckpt: Path | None) -> None:
+    for name in PAGE:
+        (site / name).write_bytes(resources.files("signmnist.commands.site").joinpath(name).read_bytes())
+    for src, dst in VENDOR.items():
+        (site / dst).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(modules / src, site / dst)
+    _hand_task(site / "hand_landmarker.task")
+    model = ckpt or default_model()
+    if model.suffix == ".ckpt":
+        export(model, site / "model.onnx")
+    else:
+        shutil.copyfile(model, site / "model.onnx")
+    classifier = load_classifier(site / "model.onnx")
+    meta = {"labels": list(classifier.preprocess.labels), "preprocess": classifier.preprocess.to_dict(),
+            "source": model.name}  # fmt: skip
+    (site / "model.json").write_text(json.dumps(meta, indent=1))
+
+
+def _hand_task(path: Path) -> None:
+    """MediaPipe's hand models from the installed wheel, as the ZIP the Tasks API loads (stored, not deflated)."""
+    spec = importlib.util.find_spec("mediapipe")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as bundle:
+        for name, model in HAND_TASK.items():
+            bundle.write(root / model, name)
+
+
+def _node_modules(packages: Path) -> Path:
+    """packages/node_modules, installed with `npm ci` first if it is missing."""
+    modules = packages / "node_modules"
+    if all((modules / f).is_file() for f in VENDOR):
+        return modules
+    if not (packages / "package-lock.json").is_file():
+        raise SignMnistError(
+            f"{packages}/package-lock.json: not found; --packages must name the checkout's web/ folder"
+        )
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SignMnistError("building the page needs Node.js and npm (to install its pinned JavaScript packages)")
+    done = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=packages,
+                          capture_output=True, text=True)  # fmt: skip
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SignMnistError(f"npm ci in {packages} failed: {last}")
+    return modules
