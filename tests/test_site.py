@@ -17,6 +17,7 @@ from signmnist.commands.bench.loadtest import free_port
 from signmnist.commands.synthetic import FPS, frame, script, spellable_rows, write_y4m
 from signmnist.core.facts import LETTERS
 from signmnist.inference.runtime import bundled_model, load_classifier
+from signmnist.live.decoder import WEIGHT, Decoder, decode_text
 from signmnist.live.speller import Speller
 from signmnist.vision.images import load_image
 
@@ -101,7 +102,7 @@ def test_the_javascript_views_match_python_for_the_same_image_and_hand(site):
         assert np.abs(js[0] - c.views[0]).mean() < 3  # the cut-out: the canvas draws the mask, not Pillow
 
 
-def test_the_javascript_speller_writes_what_the_python_speller_writes(site):
+def test_the_javascript_speller_and_decoder_write_what_python_writes(site):
     rng = np.random.default_rng(0)
     frames, held = [], None
     for k in range(1200):  # letters held 5-20 frames, often doubtful, gaps and missed frames
@@ -109,20 +110,33 @@ def test_the_javascript_speller_writes_what_the_python_speller_writes(site):
             held = rng.dirichlet(np.full(25, 0.3))
         hand = (k // 90) % 4 != 3 and rng.random() > 0.05
         frames.append(((held + rng.normal(0, 0.02, 25)).clip(0).tolist() if hand else None, bool(hand), k / FPS))
-    python = Speller(LETTERS)
+    python = Speller(LETTERS, decoder=Decoder(LETTERS))
     for probs, hand, t in frames:
         python.update(None if probs is None else np.array(probs), hand, t)
+    doubtful = [(c, _held(c, "T" if c == "S" else None)) for c in "SHANK"]  # THANK, its T read as S
     browser = _page(site["url"])
     try:
-        text = browser.execute_async_script("""const [frames, labels, done] = arguments;
-            import("./speller.mjs").then(({ Speller }) => {
-              const s = new Speller(labels);
-              for (const [p, hand, t] of frames) s.update(p, hand, t);
-              done(s.text);
-            });""", frames, list(LETTERS))  # fmt: skip
+        text, raw, mended = browser.execute_async_script("""const [frames, labels, weight, doubtful, done] = arguments;
+            Promise.all([import("./speller.mjs"), import("./decoder.mjs"), import("./language.mjs")]).then(
+              async ([{ Speller }, { Decoder, decodeText }, { english }]) => {
+                const decoder = new Decoder(labels, await english("./english_words.tsv.gz"), weight);
+                const s = new Speller(labels, {}, decoder);
+                for (const [p, hand, t] of frames) s.update(p, hand, t);
+                done([s.decoded, s.text, decodeText(decoder, doubtful)]);
+              });""", frames, list(LETTERS), WEIGHT, [[c, p.tolist()] for c, p in doubtful])  # fmt: skip
     finally:
         browser.quit()
-    assert len(python.text.replace(" ", "")) > 20 and text == python.text
+    assert len(python.text.replace(" ", "")) > 20 and raw == python.text  # the speller, rule for rule
+    assert text == python.decoded and text != raw  # the decoder: the same words, and it changed some
+    assert mended == "THANK" == decode_text(Decoder(LETTERS), doubtful)
+
+
+def _held(letter: str, doubt: str | None) -> np.ndarray:
+    p = np.random.default_rng(ord(letter)).dirichlet(np.full(25, 0.1)) * 0.05
+    p[LETTERS.index(letter)] += 0.6 if doubt else 0.95
+    if doubt:
+        p[LETTERS.index(doubt)] += 0.35
+    return p / p.sum()
 
 
 @pytest.mark.slow

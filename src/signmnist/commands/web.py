@@ -20,6 +20,8 @@ from pathlib import Path
 from signmnist.core.errors import SignMnistError
 from signmnist.inference.export import export
 from signmnist.inference.runtime import default_model, load_classifier
+from signmnist.live.decoder import WEIGHT, check_weight
+from signmnist.live.language import WORDS_FILE
 from signmnist.vision import hands
 
 # node_modules path -> path in the built folder: only what the page loads (the SIMD WebAssembly builds)
@@ -36,10 +38,10 @@ HAND_TASK = {
     "hand_detector.tflite": "modules/palm_detection/palm_detection_full.tflite",
     "hand_landmarks_detector.tflite": "modules/hand_landmark/hand_landmark_full.tflite",
 }
-PAGE = ("index.html", "app.mjs", "signmnist.mjs", "preprocess.mjs", "speller.mjs")
+PAGE = ("index.html", "app.mjs", "signmnist.mjs", "preprocess.mjs", "speller.mjs", "decoder.mjs", "language.mjs")
 
 
-def web(out: Path = Path("site"), ckpt: Path | None = None, packages: Path = Path("web")) -> int:
+def web(out: Path = Path("site"), ckpt: Path | None = None, packages: Path = Path("web"), prior: float = WEIGHT) -> int:
     """Build the offline static page into `out` (replaced whole, only once it is complete).
 
     Serve it with any static server, e.g. `python -m http.server -d site`, and open it in a browser.
@@ -50,7 +52,9 @@ def web(out: Path = Path("site"), ckpt: Path | None = None, packages: Path = Pat
             (`signmnist info` says which).
         packages: The folder with package.json and package-lock.json (`npm ci` runs there when its
             node_modules is missing; needs Node.js and npm).
+        prior: How much the language prior counts in the Live transcript (0: the letters as committed).
     """
+    check_weight(prior)
     hands.require("building the page (its hand landmark models come from the MediaPipe wheel)")
     modules = _node_modules(packages)
     if out.exists() and not (out / "model.json").is_file():
@@ -58,7 +62,7 @@ def web(out: Path = Path("site"), ckpt: Path | None = None, packages: Path = Pat
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.resolve().parent))
     work.chmod(0o755)  # mkdtemp's 0o700 would hide the page from a server running as another user
     try:
-        _write(work, modules, ckpt)
+        _write(work, modules, ckpt, prior)
         if out.exists():
             shutil.rmtree(out)
         work.rename(out)
@@ -69,9 +73,11 @@ def web(out: Path = Path("site"), ckpt: Path | None = None, packages: Path = Pat
     return 0
 
 
-def _write(site: Path, modules: Path, ckpt: Path | None) -> None:
+def _write(site: Path, modules: Path, ckpt: Path | None, prior: float) -> None:
     for name in PAGE:
         (site / name).write_bytes(resources.files("signmnist.commands.site").joinpath(name).read_bytes())
+    words = resources.files("signmnist.live").joinpath(WORDS_FILE).read_bytes()  # the language prior's word list
+    (site / WORDS_FILE).write_bytes(words)
     for src, dst in VENDOR.items():
         (site / dst).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(modules / src, site / dst)
@@ -83,7 +89,7 @@ def _write(site: Path, modules: Path, ckpt: Path | None) -> None:
         shutil.copyfile(model, site / "model.onnx")
     classifier = load_classifier(site / "model.onnx")
     meta = {"labels": list(classifier.preprocess.labels), "preprocess": classifier.preprocess.to_dict(),
-            "source": model.name}  # fmt: skip
+            "source": model.name, "prior_weight": prior}  # fmt: skip
     (site / "model.json").write_text(json.dumps(meta, indent=1))
 
 

@@ -1,13 +1,17 @@
 // The page: Photo and Live modes over signmnist.mjs, and the automation hook window.signmnist.
 import * as engine from "./signmnist.mjs";
 import { Speller } from "./speller.mjs";
+import { Decoder } from "./decoder.mjs";
+import { english } from "./language.mjs";
 
 const $ = (id) => document.getElementById(id);
 const BONES = [[0,1],[1,2],[2,3],[3,4],[0,5],[5,6],[6,7],[7,8],[5,9],[9,10],[10,11],[11,12],[9,13],[13,14],
                [14,15],[15,16],[13,17],[0,17],[17,18],[18,19],[19,20]];
 const FRAME_GAP_MS = 1000 / 15;
 
-const ready = engine.load().then((meta) => {
+let language = null;
+const ready = Promise.all([engine.load(), english(new URL("./english_words.tsv.gz", import.meta.url).href)]).then(([meta, lm]) => {
+  language = lm;
   $("load-status").textContent = "Ready: everything runs on this device.";
   $("about").textContent = `model: ${meta.source}; ${engine.threads()} thread(s) for the model` +
     (self.crossOriginIsolated ? "" : " (serve with COOP/COEP headers for more)");
@@ -59,7 +63,8 @@ async function liveFrame() {
     $("live-letter").textContent = live.speller.letter || (r.hand ? r.letter : "–");
     $("hold").value = live.speller.progress;
     $("live-top").textContent = r.hand ? topLine(r.top) : "no hand in view";
-    $("transcript").textContent = live.speller.text;
+    $("transcript").textContent = live.speller.decoded;
+    $("raw").textContent = live.speller.text;
     $("fps").textContent = `${(live.frames / t).toFixed(1)} frames/s`;
     drawSkeleton($("live-skeleton"), r.hand && r.hand.map(([x, y, z]) => [video.videoWidth - x, y, z]), video.videoWidth, video.videoHeight);
   } finally { if (live) live.busy = false; }
@@ -72,7 +77,7 @@ $("live-start").addEventListener("click", async () => {
   try {
     const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 480 } } });
     $("live-video").srcObject = stream; await $("live-video").play();  // played by hand: a scrolled-away autoplay video pauses
-    live = { stream, speller: new Speller(meta.labels), busy: false, last: 0, frames: 0, since: performance.now() };
+    live = { stream, speller: new Speller(meta.labels, {}, new Decoder(meta.labels, language, meta.prior_weight)), busy: false, last: 0, frames: 0, since: performance.now() };
     live.timer = setInterval(liveFrame, 5);
     $("live-start").disabled = true; $("live-stop").disabled = false;
     liveStatus("Live: sign a letter and hold it until the bar fills.");
@@ -87,8 +92,10 @@ function stopLive() {
   $("live-start").disabled = false; $("live-stop").disabled = true;
 }
 $("live-stop").addEventListener("click", () => { stopLive(); liveStatus("Stopped."); });
-$("backspace").addEventListener("click", () => { if (live) { live.speller.backspace(); $("transcript").textContent = live.speller.text; } });
-$("clear").addEventListener("click", () => { if (live) { live.speller.clear(); $("transcript").textContent = ""; } });
+function showText() { $("transcript").textContent = live.speller.decoded; $("raw").textContent = live.speller.text; }
+$("backspace").addEventListener("click", () => { if (live) { live.speller.backspace(); showText(); } });
+$("clear").addEventListener("click", () => { if (live) { live.speller.clear(); showText(); } });
+$("show-raw").addEventListener("change", (e) => { $("raw-line").hidden = !e.target.checked; });
 
 /* ---------- Tabs ---------- */
 for (const mode of ["photo", "live"]) {

@@ -1,22 +1,30 @@
 // The speller of signmnist.live.speller, ported rule for rule (tests/test_site.py feeds both the same
 // recorded frames and compares the text): a letter is committed once it has stayed the top prediction,
 // at or above `threshold`, for `hold` seconds; the same letter again needs a break of `rearm` seconds; a
-// hand out of view for `gap` seconds ends the word with one space.
+// hand out of view for `gap` seconds ends the word with one space. Each committed letter keeps the mean of
+// the probabilities it was held with (`entries`), for the decoder's language prior (`decoded`).
+import { decodeText } from "./decoder.mjs";
+
 export const DEFAULTS = { threshold: 0.2, hold: 0.4, gap: 1.0, rearm: 0.3 };
 
 export class Speller {
-  constructor(labels, options = {}) {
+  constructor(labels, options = {}, decoder = null) {
     Object.assign(this, DEFAULTS, options);
-    this.labels = labels;
+    this.labels = labels; this.decoder = decoder;
     this.clear();
   }
 
   clear() {
-    this.text = ""; this.letter = null; this.since = 0; this.last = null; this.quietSince = null;
-    this.hand = false; this.now = 0;
+    this.text = ""; this.entries = []; this.letter = null; this.since = 0; this.last = null; this.quietSince = null;
+    this.hand = false; this.now = 0; this.held = null; this.frames = 0;
   }
 
-  backspace() { this.text = this.text.slice(0, -1); this.last = null; this.letter = null; }
+  backspace() { this.text = this.text.slice(0, -1); this.entries.pop(); this.last = null; this.letter = null; }
+
+  /** The committed letters as the decoder reads them (as committed without one). */
+  get decoded() { return this.decoder ? decodeText(this.decoder, this.entries) : this.text; }
+
+  add(char, probs) { this.text += char; this.entries.push([char, probs]); }
 
   /** One frame: probabilities (or null), whether a hand was found, its time in seconds -> what was added. */
   update(probs, hand, t) {
@@ -24,10 +32,14 @@ export class Speller {
     const candidate = hand ? this.candidate(probs) : null;
     if (candidate === null) return this.quiet(t, hand);
     this.quietSince = null;
-    if (candidate !== this.letter) { this.letter = candidate; this.since = t; }
-    if (candidate !== this.last && t - this.since >= this.hold) {
-      this.last = candidate; this.text += candidate;
-      return candidate;
+    if (candidate !== this.letter) { this.letter = candidate; this.since = t; this.held = new Float64Array(probs.length); this.frames = 0; }
+    if (candidate !== this.last) {
+      probs.forEach((p, i) => { this.held[i] += p; });
+      this.frames++;
+      if (t - this.since >= this.hold) {
+        this.last = candidate; this.add(candidate, Array.from(this.held, v => v / this.frames));
+        return candidate;
+      }
     }
     return null;
   }
@@ -44,7 +56,7 @@ export class Speller {
     if (this.quietSince === null) this.quietSince = t;
     const quiet = t - this.quietSince;
     if (quiet >= this.rearm) this.last = null;
-    if (!hand && quiet >= this.gap && this.text && !this.text.endsWith(" ")) { this.text += " "; return " "; }
+    if (!hand && quiet >= this.gap && this.text && !this.text.endsWith(" ")) { this.add(" ", null); return " "; }
     return null;
   }
 
