@@ -73,9 +73,13 @@ def test_the_speller_keeps_each_letter_with_the_mean_of_its_hold():
 
 def test_the_live_state_shows_the_decoded_text_and_the_raw_letters():
     speller = Speller(LETTERS, decoder=Decoder(LETTERS))
-    speller.entries, speller.text = held("SHANK", {0: ("T", 0.3)}), "SHANK"
+    frames = [p for _, p in held("SHANK", {0: ("T", 0.3)}) for _ in range(8)]  # each letter held 8 frames
+    for k, p in enumerate(frames):
+        speller.update(p, True, k / 15)
     state = speller.state
     assert (state.text, state.raw) == ("THANK", "SHANK")
+    speller.backspace()  # the decoded text follows every change of the committed letters
+    assert (speller.state.text, speller.state.raw) == ("THAN", "SHAN")
 
 
 @pytest.mark.parametrize("weight", [-0.5, float("nan"), float("inf")])

@@ -16,33 +16,18 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
+from signmnist.commands.streams import photo_like_probs
 from signmnist.core.facts import LETTERS, MISSING_LABELS
-from signmnist.data import landmark_store
 from signmnist.data.datafile import load_csv
 from signmnist.inference.runtime import load_classifier
 from signmnist.live.score import edit_distance
 from signmnist.live.speller import Speller
-from signmnist.model.augment import RobustAugment
 
 FPS, WORDS, SEED, DRAWS = 15, 300, 0, 4
 SIGNABLE = [c for i, c in enumerate(LETTERS) if i not in MISSING_LABELS]
 GRID = {"threshold": [0.15, 0.2, 0.25, 0.3, 0.4, 0.5], "hold": [0.3, 0.4, 0.5, 0.6], "gap": [0.8, 1.0, 1.3]}
 STRICT = (0.5, 0.6, 1.0)  # a stricter setting, shown for comparison
-
-
-def frame_probs(model: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(probabilities (DRAWS, N, 25) of DRAWS photo-like draws of each official test row, the rows' labels)."""
-    test = load_csv(Path(__file__).resolve().parents[2] / "data/sign_mnist_test.csv.gz")
-    classifier, points = load_classifier(model), landmark_store.for_split(test)
-    torch.manual_seed(SEED)
-    draws = []
-    for _ in range(DRAWS):
-        with torch.no_grad():
-            x = RobustAugment(clean=0.0)(torch.from_numpy(test.images[:, None]).float() / 255)
-        draws.append(classifier.predict((x * 255).round().to(torch.uint8).numpy(), points))
-    return np.stack(draws), test.labels
 
 
 def stream(rng: np.random.Generator, probs: np.ndarray, labels: np.ndarray) -> tuple[list, str]:
@@ -68,7 +53,8 @@ def stream(rng: np.random.Generator, probs: np.ndarray, labels: np.ndarray) -> t
 
 def main() -> None:
     model = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("checkpoints/photo/model.onnx")
-    probs, labels = frame_probs(model)
+    test = load_csv(Path(__file__).resolve().parents[2] / "data/sign_mnist_test.csv.gz")
+    probs, labels = photo_like_probs(load_classifier(model), test, draws=DRAWS, seed=SEED)
     rng = np.random.default_rng(SEED)
     streams = [stream(rng, probs, labels) for _ in range(30)]
     results = []

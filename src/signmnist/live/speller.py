@@ -71,7 +71,7 @@ class Speller:
 
     def clear(self) -> None:
         """Forget the text and whatever is being held."""
-        self.text = ""
+        self.text, self._decoded = "", ""  # the decoded text, None once the entries changed
         self.entries: list[tuple[str, np.ndarray | None]] = []  # per character: (letter, mean probs) or (" ", None)
         self._letter: str | None = None  # the candidate letter and when it became the candidate
         self._since = 0.0
@@ -83,7 +83,7 @@ class Speller:
 
     def backspace(self) -> None:
         """Remove the last character; a letter still held is committed again only after a full hold."""
-        self.text, self.entries = self.text[:-1], self.entries[:-1]
+        self.text, self.entries, self._decoded = self.text[:-1], self.entries[:-1], None
         self._last, self._letter = None, None
 
     def update(self, probs: np.ndarray | None, hand: bool, t: float) -> str | None:
@@ -107,6 +107,7 @@ class Speller:
     def _add(self, char: str, probs: np.ndarray | None) -> None:
         self.text += char
         self.entries.append((char, probs))
+        self._decoded = None
 
     def _candidate(self, probs: np.ndarray | None) -> str | None:
         if probs is None:
@@ -129,7 +130,11 @@ class Speller:
     @property
     def decoded(self) -> str:
         """The committed letters as the decoder reads them, word by word (as committed without one)."""
-        return self.text if self.decoder is None else decode_text(self.decoder, self.entries)
+        if self.decoder is None:
+            return self.text
+        if self._decoded is None:  # decoded once a change, not on every frame's state
+            self._decoded = decode_text(self.decoder, self.entries)
+        return self._decoded
 
     @property
     def state(self) -> SpellerState:
