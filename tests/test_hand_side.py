@@ -36,7 +36,7 @@ def _differ(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _load(monkeypatch, tmp_path, gray, points, right, pre):
-    monkeypatch.setattr(landmarks, "find", lambda rgb: Hand(points, right))
+    monkeypatch.setattr(landmarks, "find", lambda rgb, pads=None: Hand(points, right))
     Image.fromarray(gray).save(tmp_path / "photo.png")
     return load_image(tmp_path / "photo.png", pre)
 
@@ -94,7 +94,7 @@ def test_dataset_sized_images_and_hands_called_left_are_never_mirrored(monkeypat
     )
     row = gray[::7, ::7][:28, :28].copy()  # a 28x28 file is read as a dataset row is: as it is
     Image.fromarray(row).save(tmp_path / "row.png")
-    monkeypatch.setattr(landmarks, "find", lambda rgb: Hand(points / 7, True))
+    monkeypatch.setattr(landmarks, "find", lambda rgb, pads=None: Hand(points / 7, True))
     np.testing.assert_array_equal(load_image(tmp_path / "row.png", CANONICAL).views[0], row)
 
 

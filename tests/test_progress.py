@@ -41,7 +41,7 @@ def test_a_failed_step_prints_no_summary(caplog):
 def test_the_dataset_landmark_search_shows_its_progress(monkeypatch, caplog):
     caplog.set_level(logging.INFO, logger="signmnist")
     monkeypatch.setattr(hands, "require", lambda what: None)
-    monkeypatch.setattr(landmarks, "find", lambda rgb: Hand(np.ones((21, 3), np.float32), right=False))
+    monkeypatch.setattr(landmarks, "find", lambda rgb, pads=None: Hand(np.ones((21, 3), np.float32), right=False))
     points = landmarks.for_rows(np.zeros((600, 28, 28), np.uint8), "train.csv", workers=1, chunk=256)
     assert points.shape == (600, 21, 3)
     assert any(r.getMessage().startswith("hand landmarks in train.csv: 600 rows in ") for r in caplog.records)

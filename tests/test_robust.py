@@ -18,8 +18,8 @@ from signmnist.model.augment import RobustAugment
 from signmnist.model.calibration import temper
 from signmnist.model.cli import cli_main
 from signmnist.model.system import SignMNISTSystem
-from signmnist.vision.hands import Hand
-from signmnist.vision.images import center_square, trim_square
+from signmnist.vision.hands import Hand, hand_box, hand_mask
+from signmnist.vision.images import MAX_SIDE, _cutout, center_square, crop_box, fills_frame, load_image, trim_square
 
 
 def test_robust_augmentation_keeps_shape_and_range_and_is_seeded():
@@ -121,6 +121,39 @@ def test_trim_crops_a_hand_on_a_backdrop_and_leaves_busy_scenes_centred():
     assert (out > 100).mean() > 0.2  # the hand fills much more of the crop than of the photo
     busy = np.random.default_rng(0).integers(0, 256, (128, 160), dtype=np.uint8)
     np.testing.assert_array_equal(trim_square(busy), center_square(busy))
+
+
+def test_a_hand_that_fills_its_backdrop_is_told_from_a_small_one_and_from_a_room():
+    black = np.zeros((400, 400), np.uint8)
+    black[20:380, 100:300] = 200  # a hand spanning 90% of the height
+    small = np.zeros((400, 400), np.uint8)
+    small[150:250, 150:230] = 200
+    room = np.random.default_rng(0).integers(0, 256, (400, 400), dtype=np.uint8)
+    assert fills_frame(black) and not fills_frame(small) and not fills_frame(room)
+
+
+def test_the_cut_out_drawn_in_the_box_equals_the_one_drawn_over_the_whole_photo():
+    # The hand runs past the photo's top-left corner, where the box's blur must meet the photo's edge as before.
+    rng = np.random.default_rng(3)
+    gray = rng.integers(0, 256, (300, 400), dtype=np.uint8)
+    points = np.concatenate([rng.uniform(-20, 180, (21, 2)), np.zeros((21, 1))], axis=1)
+    box = hand_box(points)
+    whole = crop_box((gray * hand_mask(points, gray.shape) + 0.5).astype(np.uint8), box, fill=0)
+    np.testing.assert_array_equal(_cutout(gray, box, points), whole)
+
+
+def test_large_photos_are_read_at_max_side_with_the_same_answer(tmp_path):
+    row = load_csv(ROOT / "data/sign_mnist_test.csv.gz").images[0]
+    small = Image.fromarray(row).resize((MAX_SIDE, MAX_SIDE * 3 // 4), Image.Resampling.BICUBIC)
+    small.save(tmp_path / "small.png")
+    small.resize((4 * MAX_SIDE, 3 * MAX_SIDE), Image.Resampling.BICUBIC).save(tmp_path / "big.jpg", quality=95)
+    wide16 = np.tile(np.linspace(0, 65535, 3000).astype(np.uint16), (40, 1))
+    Image.fromarray(wide16).save(tmp_path / "wide16.png")
+    big, ref = load_image(tmp_path / "big.jpg", Preprocess()), load_image(tmp_path / "small.png", Preprocess())
+    assert big.gray.shape == ref.gray.shape == (MAX_SIDE * 3 // 4, MAX_SIDE)
+    assert np.abs(big.views.astype(int) - ref.views).mean() < 2  # the same 28x28 view, up to JPEG and resampling
+    gray16 = load_image(tmp_path / "wide16.png", Preprocess()).gray
+    assert gray16.shape == (14, MAX_SIDE) and gray16[:, -1].min() >= 250  # 16-bit scaled, not clipped at 255
 
 
 def test_bad_preprocess_values_are_config_errors():
@@ -250,7 +283,7 @@ def test_masked_hand_crop_puts_the_hand_on_black(monkeypatch, tmp_path):
     # mask_tta and landmarks: both views and the landmark input from one hand search, the cut-out first
     calls = []
     hand = Hand(points.astype(np.float32), right=False)
-    monkeypatch.setattr(landmarks, "find", lambda rgb: calls.append(rgb.shape) or hand)
+    monkeypatch.setattr(landmarks, "find", lambda rgb, pads=None: calls.append(rgb.shape) or hand)
     Image.fromarray(gray).save(tmp_path / "room.png")
     pre = Preprocess(crop="hand", mask_hand=True, mask_tta=True, landmarks=True)
     loaded = load_image(tmp_path / "room.png", pre)

@@ -291,3 +291,55 @@ def test_a_failed_model_call_answers_that_batch_with_an_error_and_serving_goes_o
             await batcher.stop()
 
     assert asyncio.run(send()).shape == (25,)
+
+
+def test_admission_runs_in_arrival_order_and_refuses_beyond_its_queue():
+    import asyncio
+    import threading
+
+    from signmnist.server.admission import Admission, Busy
+
+    gate, order = threading.Event(), []
+
+    def job(i):
+        gate.wait(10)
+        order.append(i)
+        return i
+
+    async def send():
+        admission = Admission(workers=1, max_queue=2)
+        try:
+            admitted = [asyncio.ensure_future(admission.run(job, i)) for i in range(3)]
+            await asyncio.sleep(0)  # all three are admitted: one runs, two wait
+            with pytest.raises(Busy) as refused:
+                await admission.run(job, 3)
+            gate.set()
+            return await asyncio.gather(*admitted), refused.value, admission
+        finally:
+            admission.close()
+
+    results, busy, admission = asyncio.run(send())
+    assert results == [0, 1, 2] and order == [0, 1, 2]  # first in, first out
+    assert busy.retry_after >= 1 and "2 photos are already waiting" in str(busy)
+    assert admission.pending == 0 and admission.refused == 1
+
+
+@pytest.mark.slow
+def test_beyond_capacity_photos_get_503_with_retry_after_and_the_rest_keep_their_answers(photo_model, hand_photos):
+    """8 clients against one graph and a queue of one: the surplus is refused with Retry-After, never an
+    error or a changed answer, and the server answers afterwards."""
+    from signmnist.commands.bench.loadtest import load_test, running_server
+
+    with running_server(photo_model["onnx"], "--hand_graphs=1", "--max_queue=1") as url:
+        r = load_test(f"{url}/predict", hand_photos[:8], requests=96, concurrency=8)
+        with urllib.request.urlopen(url + "/health") as h:
+            health = json.loads(h.read())
+        calm = load_test(f"{url}/predict", hand_photos[:8], requests=8, concurrency=1)
+    assert r["errors"] == 0 and r["refused"] > 0 and r["retry_after_s"] >= 1
+    assert r["refused"] + round(r["requests_per_s"] * r["seconds"]) == 96
+    assert health["photos_refused"] == r["refused"] and health["photos_pending"] == 0
+    assert calm["refused"] == 0 and calm["errors"] == 0
+    assert all(len(answers) == 1 for answers in r["answers"].values())  # load never changed an answer
+    assert {k: v for k, v in calm["answers"].items() if k in r["answers"]} == {
+        k: v for k, v in r["answers"].items() if k in calm["answers"]
+    }

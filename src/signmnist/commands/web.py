@@ -33,11 +33,9 @@ VENDOR = {
     "onnxruntime-web/dist/ort-wasm-simd-threaded.mjs": "vendor/ort/ort-wasm-simd-threaded.mjs",
     "onnxruntime-web/dist/ort-wasm-simd-threaded.wasm": "vendor/ort/ort-wasm-simd-threaded.wasm",
 }
-# the legacy Hands solution's models in the wheel, under the names the Tasks API's bundle uses
-HAND_TASK = {
-    "hand_detector.tflite": "modules/palm_detection/palm_detection_full.tflite",
-    "hand_landmarks_detector.tflite": "modules/hand_landmark/hand_landmark_full.tflite",
-}
+# the wheel's hand models that the Python search uses, under the names the Tasks API's bundle uses
+HAND_TASK = dict(zip(("hand_detector.tflite", "hand_landmarks_detector.tflite"),
+                     hands.MODEL_FILES[hands.MODEL_COMPLEXITY], strict=True))  # fmt: skip
 PAGE = ("index.html", "app.mjs", "signmnist.mjs", "preprocess.mjs", "speller.mjs", "decoder.mjs", "language.mjs")
 
 

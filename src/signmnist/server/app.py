@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 from signmnist.core.errors import ConfigError
 from signmnist.inference.runtime import Classifier, default_model, describe, load_classifier, stack_landmarks
 from signmnist.live.decoder import WEIGHT, Decoder, check_weight
+from signmnist.server.admission import Admission, Busy
 from signmnist.server.batcher import Batcher
 from signmnist.server.live import LiveSlots, serve_live
 from signmnist.server.teach import Shelf, Teacher, TeachError
@@ -69,6 +70,7 @@ class Served:
     batcher: Batcher
     teacher: Teacher
     max_body: int
+    admission: Admission
 
     def pick(self, name: str | None) -> Classifier:
         """The base model (no name, or 'base') or a taught model by name.
@@ -115,6 +117,8 @@ def _add_routes(app: FastAPI, served: Served, max_live: int, prior: float) -> No
             "batches": batcher.batches,
             "requests": batcher.items,
             "live_streams": slots.open,
+            "photos_pending": served.admission.pending,
+            "photos_refused": served.admission.refused,
         }
 
     @app.get("/", response_class=HTMLResponse)
@@ -133,9 +137,11 @@ def _add_routes(app: FastAPI, served: Served, max_live: int, prior: float) -> No
         if isinstance(upload, JSONResponse):
             return upload
         try:
-            loaded = await asyncio.to_thread(load_image, upload.body, chosen.preprocess, upload.name)
+            loaded = await served.admission.run(load_image, upload.body, chosen.preprocess, upload.name)
         except ImageError as e:
             return error(400, str(e))
+        except Busy as e:
+            return error(503, str(e), {"Retry-After": str(e.retry_after)})
         probs = await served.predict(chosen, loaded.views, loaded.landmarks)
         result = describe(probs, chosen.preprocess.labels, top_k)
         if include_input:
@@ -203,9 +209,11 @@ def create_app(
     max_live: int = 4,
     teach: TeachOptions | None = None,
     prior: float = WEIGHT,
+    max_queue: int = 32,
 ) -> FastAPI:
     """Build the FastAPI app for a checkpoint or an .onnx model (the model loads before serving; None: the
-    default model, `runtime.default_model`); `prior` weighs the Live transcript's language prior."""
+    default model, `runtime.default_model`); `prior` weighs the Live transcript's language prior; photos
+    are decoded and searched one per hand-search graph at once, `max_queue` more waiting (`admission`)."""
     classifier = load_classifier(ckpt)
     if classifier.preprocess.needs_hands:
         hands.require("serving this model (it finds the hand in each photo first)")
@@ -219,10 +227,12 @@ def create_app(
         batcher.start()
         yield
         await batcher.stop()
+        admission.close()
 
     app = FastAPI(title="signmnist", lifespan=lifespan)
     app.state.model = classifier.source
-    served = Served(classifier, batcher, teacher, int(max_body_mb * 1024 * 1024))
+    admission = Admission(2 * hands.pool_size(), max_queue)
+    served = Served(classifier, batcher, teacher, int(max_body_mb * 1024 * 1024), admission)
     _add_error_handlers(app)
     _add_routes(app, served, max_live, prior)
     _add_teach_routes(app, served)
@@ -259,6 +269,7 @@ def serve(
     max_live: int = 4,
     teach: TeachOptions = TeachOptions(),
     prior: float = WEIGHT,
+    max_queue: int = 32,
 ) -> None:
     """Serve a model over HTTP: POST /predict, GET /health, and a web page at /.
 
@@ -270,11 +281,14 @@ def serve(
         port: TCP port.
         max_body_mb: Largest accepted request body in MiB (larger: HTTP 413; teaching takes 4x).
         max_batch: Most requests answered by one model call.
-        hand_graphs: Most MediaPipe graphs searching photos for hands at once (default: one per core).
+        hand_graphs: Most photos decoded and searched for hands at once, one MediaPipe graph each
+            (default: one per core).
         max_live: Most Live streams (WebSocket /live) at once; more are refused with a message.
         teach: The page's "Teach it your hand" (POST /teach).
         prior: How much the language prior counts in the Live transcript (0: the letters as committed;
             the page can show those either way).
+        max_queue: Most photos waiting for a graph; a request beyond them is answered at once with HTTP
+            503 and `Retry-After` (the seconds the queue needs), so latency stays bounded under overload.
     """
     import uvicorn
 
@@ -283,10 +297,13 @@ def serve(
             raise ConfigError(f"--hand_graphs: expected a whole number >= 1, got {hand_graphs}")
         hands.set_pool_size(hand_graphs)
     check_weight(prior)
+    if max_queue < 0:
+        raise ConfigError(f"--max_queue: expected a whole number >= 0, got {max_queue}")
     if max_live < 1 or teach.max_taught < 1 or teach.steps < 1:
         raise ConfigError(f"--max_live, --teach.max_taught, --teach.steps: expected whole numbers >= 1, got "
                           f"{max_live}, {teach.max_taught}, {teach.steps}")  # fmt: skip
-    app = create_app(ckpt, max_body_mb=max_body_mb, max_batch=max_batch, max_live=max_live, teach=teach, prior=prior)
+    app = create_app(ckpt, max_body_mb=max_body_mb, max_batch=max_batch, max_live=max_live, teach=teach, prior=prior,
+                     max_queue=max_queue)  # fmt: skip
     print(f"serving {app.state.model} on http://{host}:{port}/  (POST /predict, GET /health, WebSocket /live)",
           flush=True)  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -32,6 +32,16 @@ _made = 0  # graphs created so far
 _size = max(1, os.cpu_count() or 1)  # the most graphs the pool makes
 _make_lock = threading.Lock()  # creating a graph redirects fd 2, which must not interleave
 MIN_CONFIDENCE = 0.3  # of the palm detector; below MediaPipe's 0.5 default, as hands here fill the frame
+# MediaPipe's full palm-detection and landmark models (model_complexity 1), not the lite ones (0): a lite
+# search costs two thirds as much, but a photo model trained on lite landmarks read 77.6-78.5% of the real
+# photos against 84.5-85.4% (three seeds each; docs/speed.md). A change here must bump
+# landmarks.LANDMARK_FORMAT, since the dataset's shipped landmarks come from this search.
+MODEL_COMPLEXITY = 1
+# The wheel's model files of each complexity: (palm detector, landmark model), e.g. packed for the web page.
+MODEL_FILES = {
+    0: ("modules/palm_detection/palm_detection_lite.tflite", "modules/hand_landmark/hand_landmark_lite.tflite"),
+    1: ("modules/palm_detection/palm_detection_full.tflite", "modules/hand_landmark/hand_landmark_full.tflite"),
+}
 
 
 @contextlib.contextmanager
@@ -75,7 +85,10 @@ def _detector(static: bool = True) -> Any:
     mp = _mediapipe()
     with _make_lock, _quiet_stderr():
         detector = mp.solutions.hands.Hands(
-            static_image_mode=static, max_num_hands=1, min_detection_confidence=MIN_CONFIDENCE
+            static_image_mode=static,
+            max_num_hands=1,
+            min_detection_confidence=MIN_CONFIDENCE,
+            model_complexity=MODEL_COMPLEXITY,
         )
         detector.process(np.zeros((64, 64, 3), np.uint8))
         detector.process(_warmup_image())
@@ -110,6 +123,11 @@ def set_pool_size(size: int) -> None:
     """Use at most `size` MediaPipe graphs at once (1: every search waits for the one graph)."""
     global _size
     _size = max(1, int(size))
+
+
+def pool_size() -> int:
+    """The most MediaPipe graphs searching at once (`set_pool_size`; default one per core)."""
+    return _size
 
 
 def available() -> bool:

@@ -24,13 +24,18 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".
 # Far beyond any photo a person sends (a 12,000 x 8,000 frame is 96 MP), far below a decompression bomb.
 MAX_PIXELS = 100_000_000
 MIN_SIDE = 8
+# Photos are read at most this many pixels on their longer side (JPEGs decoded at a reduced scale, then
+# area-averaged): MediaPipe sees a whole photo at 192x192 and a hand at 224x224 anyway, and the model's
+# views are 28x28, so more pixels only cost time (a 12-megapixel photo took 359 ms to read, against
+# 31 ms at 1024; docs/speed.md).
+MAX_SIDE = 1024
 
 
 class ImageError(SignMnistError):
     """An image file cannot be used: unreadable, not an image, truncated, too small or too large."""
 
 
-def _open(source: str | os.PathLike | bytes, name: str) -> Image.Image:
+def _open(source: str | os.PathLike | bytes, name: str, max_side: int | None = None) -> Image.Image:
     data = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
         with warnings.catch_warnings():
@@ -42,6 +47,8 @@ def _open(source: str | os.PathLike | bytes, name: str) -> Image.Image:
             if w * h > MAX_PIXELS:
                 raise ImageError(f"{name}: {w}x{h} pixels is over the {MAX_PIXELS:,}-pixel limit")
             img.seek(0)  # first frame of an animation
+            if max_side and img.format == "JPEG":
+                img.draft(img.mode, (max_side, max_side))  # decode at 1/2, 1/4 or 1/8 scale, still >= max_side
             img.load()
     except FileNotFoundError:
         raise ImageError(f"{name}: file not found") from None
@@ -58,6 +65,17 @@ def _open(source: str | os.PathLike | bytes, name: str) -> Image.Image:
             f"{name}: {img.size[0]}x{img.size[1]} pixels is too small, expected at least {MIN_SIDE}x{MIN_SIDE}"
         )
     return img
+
+
+def _reduced(img: Image.Image, max_side: int) -> Image.Image:
+    """`img` area-averaged to `max_side` pixels on its longer side (modes that cannot be averaged: as RGBA)."""
+    if img.mode.startswith("I;16"):
+        img = img.convert("I")  # 32-bit integers keep 16-bit values (`_to_gray` scales them)
+    elif img.mode not in ("L", "RGB", "RGBA", "LA", "I", "F"):
+        img = img.convert("RGBA" if img.mode in ("P", "PA") or "transparency" in img.info else "RGB")
+    w, h = img.size
+    scale = max_side / max(w, h)
+    return img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)
 
 
 def _to_gray(img: Image.Image) -> np.ndarray:
@@ -84,20 +102,39 @@ def center_square(gray: np.ndarray) -> np.ndarray:
     return gray[top : top + side, left : left + side]
 
 
-def trim_square(gray: np.ndarray, tolerance: int = 40, margin: float = 0.08) -> np.ndarray:
-    """A square around what stands out from a near-uniform border (a hand on a backdrop).
-
-    The backdrop level is the median of the outermost pixels; if the border is not uniform (a
-    room, a face) or nothing stands out, this is the centred square. The square is padded with the
-    backdrop level where it runs past the image.
-    """
-    h, w = gray.shape
+def _standing_out(gray: np.ndarray, tolerance: int = 40) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """(backdrop level, rows, columns) of what stands out from a near-uniform border (a hand on a backdrop):
+    the level is the median of the outermost pixels, and a row or column stands out where over 2% of it
+    differs from that level by more than `tolerance`. None if the border is not uniform (a room, a face)."""
     edge = np.concatenate([gray[:2].ravel(), gray[-2:].ravel(), gray[:, :2].ravel(), gray[:, -2:].ravel()])
     level = float(np.median(edge))
     if np.mean(np.abs(edge.astype(float) - level) > tolerance) > 0.1:
-        return center_square(gray)  # busy border: no backdrop to trim
+        return None  # busy border: no backdrop
     fg = np.abs(gray.astype(np.int16) - level) > tolerance
-    rows, cols = np.flatnonzero(fg.mean(1) > 0.02), np.flatnonzero(fg.mean(0) > 0.02)
+    return level, np.flatnonzero(fg.mean(1) > 0.02), np.flatnonzero(fg.mean(0) > 0.02)
+
+
+def fills_frame(gray: np.ndarray, share: float = 0.7) -> bool:
+    """Whether a hand on a uniform backdrop spans at least `share` of the photo's height or width: such a
+    hand mostly escapes MediaPipe's palm detector until the photo is edge-padded (`hands.RETRY_PAD`)."""
+    found = _standing_out(gray)
+    if found is None or len(found[1]) == 0 or len(found[2]) == 0:
+        return False
+    _, rows, cols = found
+    return max((rows[-1] - rows[0]) / gray.shape[0], (cols[-1] - cols[0]) / gray.shape[1]) >= share
+
+
+def trim_square(gray: np.ndarray, margin: float = 0.08) -> np.ndarray:
+    """A square around what stands out from a near-uniform border (a hand on a backdrop: `_standing_out`).
+
+    If the border is not uniform or nothing stands out, this is the centred square. The square is
+    padded with the backdrop level where it runs past the image.
+    """
+    h, w = gray.shape
+    found = _standing_out(gray)
+    if found is None:
+        return center_square(gray)
+    level, rows, cols = found
     if len(rows) == 0 or len(cols) == 0 or (rows[-1] - rows[0]) < 0.15 * h or (cols[-1] - cols[0]) < 0.15 * w:
         return center_square(gray)
     side = int(max(rows[-1] - rows[0], cols[-1] - cols[0]) * (1 + 2 * margin)) + 1
@@ -119,17 +156,33 @@ def crop_box(gray: np.ndarray, box: tuple[int, int, int, int], fill: int | None 
     return gray[top : top + bh, left : left + bw]
 
 
+def _cutout(gray: np.ndarray, box: tuple[int, int, int, int], points: np.ndarray) -> np.ndarray:
+    """The box of `gray` with the hand cut out onto black: `hand_mask` drawn over the part of the photo inside
+    the box rather than over the whole photo (the same pixels: the mask ends well inside the box's margin,
+    and where the box meets the photo's edge the blur meets that same edge)."""
+    from signmnist.vision.hands import hand_mask
+
+    top, left, side, _ = box
+    h, w = gray.shape
+    y0, x0, y1, x1 = max(top, 0), max(left, 0), min(top + side, h), min(left + side, w)
+    square = np.zeros((side, side), np.uint8)
+    if y1 > y0 and x1 > x0:
+        part = gray[y0:y1, x0:x1]
+        mask = hand_mask(points[:, :2] - np.array([x0, y0]), part.shape)  # (y1 - y0, x1 - x0)
+        square[y0 - top : y1 - top, x0 - left : x1 - left] = (part * mask + 0.5).astype(np.uint8)
+    return square
+
+
 def _hand_squares(gray: np.ndarray, masks: tuple[bool, ...], points: np.ndarray) -> list[np.ndarray]:
     """One square around the hand whose landmarks are `points` (float (21, 3) in pixels of `gray`) per
     entry of `masks`: the hand cut out onto black (True) or the plain crop (False)."""
-    from signmnist.vision.hands import hand_box, hand_mask
+    from signmnist.vision.hands import hand_box
 
     box = hand_box(points)
     squares = []
     for mask in masks:
         if mask:
-            cutout = (gray * hand_mask(points, gray.shape) + 0.5).astype(np.uint8)  # the hand on black
-            squares.append(crop_box(cutout, box, fill=0))
+            squares.append(_cutout(gray, box, points))
         else:
             squares.append(crop_box(gray, box))
     return squares
@@ -170,19 +223,19 @@ def prepare(
 
 
 def _open_upright(source: str | os.PathLike | bytes, name: str | None) -> Image.Image:
-    """`_open`, then turned as its EXIF orientation says."""
-    img = _open(source, name or (str(source) if not isinstance(source, bytes) else "<upload>"))
+    """`_open`, then turned as its EXIF orientation says and reduced to MAX_SIDE."""
+    img = _open(source, name or (str(source) if not isinstance(source, bytes) else "<upload>"), MAX_SIDE)
     # Phones store portrait shots sideways plus an EXIF flag; a broken EXIF block must not lose the picture.
     with contextlib.suppress(Exception):
         img = ImageOps.exif_transpose(img)
-    return img
+    return _reduced(img, MAX_SIDE) if max(img.size) > MAX_SIDE else img
 
 
 class Loaded(NamedTuple):
     """A decoded image file: the model input and what it was made from."""
 
     views: np.ndarray  # uint8 (V, size, size), V = `preprocess.views`
-    gray: np.ndarray  # uint8 (H, W), the full-size grayscale image
+    gray: np.ndarray  # uint8 (H, W), the grayscale image (at most MAX_SIDE on its longer side)
     landmarks: np.ndarray  # float32 (21, 3) in pixels of the image; NaN: none found or not asked for
 
 
@@ -209,7 +262,10 @@ def load_image(
     hand = None
     if preprocess.landmarks or (preprocess.crop == "hand" and gray.shape != (preprocess.image_size,) * 2):
         hands.require("reading photos with this model (it finds the hand first)")
-        hand = landmarks.find(np.asarray(img.convert("RGB")))  # one search: crop, cut-out, side and landmark input
+        # One search serves the crop, the cut-out, the side and the landmark input. A hand that fills the frame
+        # is searched edge-padded first: the plain search mostly misses it, and a miss costs a search.
+        pads = (hands.RETRY_PAD, 0.0) if fills_frame(gray) else (0.0, hands.RETRY_PAD)
+        hand = landmarks.find(np.asarray(img.convert("RGB")), pads)
     points = landmarks.missing() if hand is None else hand.points
     return _loaded(gray, preprocess, points, hand is not None and hand.right)
 

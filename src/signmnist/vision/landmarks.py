@@ -70,8 +70,10 @@ def missing(n: int | None = None) -> np.ndarray:
     return np.full((NUM_POINTS, 3) if n is None else (n, NUM_POINTS, 3), np.nan, np.float32)
 
 
-def find(rgb: np.ndarray) -> Hand | None:
+def find(rgb: np.ndarray, pads: tuple[float, ...] | None = None) -> Hand | None:
     """The hand in `rgb` (uint8 (H, W, 3)), landmarks float32 (21, 3) in its pixels, or None if none is found.
+
+    `pads` are the edge paddings tried in turn (`hands.find_hand`; default: as it is, then `hands.RETRY_PAD`).
 
     Small images (dataset rows, 28x28 files) are upscaled to SEARCH_SIDE and searched edge-padded
     by ROW_PAD right away: as they are, MediaPipe found a hand in none of 400 train rows. The points
@@ -81,7 +83,7 @@ def find(rgb: np.ndarray) -> Hand | None:
 
     factor = SEARCH_SIDE / min(rgb.shape[:2])
     if factor <= 1:
-        hand = find_hand(rgb)
+        hand = find_hand(rgb) if pads is None else find_hand(rgb, pads)
         return None if hand is None else Hand(hand.points.astype(np.float32), hand.right)
     from PIL import Image
 

@@ -37,6 +37,9 @@ def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None
     if "photo" in wanted:
         folder, what = bp.photo_folder(photos, test, work, sizes.synthetic_photos)
         yield bp.bench_eval_photos(work / "model.onnx", folder, what, work)
+        from signmnist.commands.bench.stages import bench_stages
+
+        yield bench_stages(work / "model.onnx", folder, what)
         yield bp.bench_photo_serving(work / "model.onnx", folder, what, work, sizes)
     if "live" in wanted:
         from signmnist.commands.bench.live import live_tables

@@ -68,21 +68,25 @@ def _content_type(image: Path) -> str:
 
 
 class _Tally:
-    """What the clients saw: latencies of answered requests, errors, and each image's distinct answers."""
+    """What the clients saw: latencies of answered requests, refusals (503 with Retry-After), errors, and
+    each image's distinct answers."""
 
     def __init__(self, requests: int) -> None:
         self.lock, self.next = threading.Lock(), iter(range(requests))
         self.latencies: list[float] = []
         self.errors: list[str] = []
+        self.refused: list[int] = []  # the Retry-After seconds of each 503
         self.answers: dict[int, set[str]] = {}
 
     def take(self) -> int | None:
         with self.lock:
             return next(self.next, None)
 
-    def record(self, image: int, seconds: float, status: int, payload: bytes) -> None:
+    def record(self, image: int, seconds: float, status: int, payload: bytes, retry_after: str | None) -> None:
         with self.lock:
-            if status == 200 and b'"letter"' in payload:
+            if status == 503 and retry_after is not None and retry_after.isdigit() and b'"error"' in payload:
+                self.refused.append(int(retry_after))
+            elif status == 200 and b'"letter"' in payload:
                 self.latencies.append(seconds)
                 answer = json.loads(payload)
                 self.answers.setdefault(image, set()).add(f"{answer['letter']} {answer['probability']}")
@@ -99,20 +103,21 @@ def _client(url: str, bodies: list[tuple[bytes, str]], tally: _Tally, timeout: f
         try:
             conn.request("POST", parts.path or "/predict", body, {"Content-Type": ctype})
             response = conn.getresponse()
-            status, payload = response.status, response.read()
+            status, payload, retry_after = response.status, response.read(), response.getheader("Retry-After")
         except (OSError, http.client.HTTPException) as e:
-            status, payload = 0, str(e).encode()
+            status, payload, retry_after = 0, str(e).encode(), None
             conn.close()
             conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-        tally.record(n % len(bodies), time.perf_counter() - start, status, payload)
+        tally.record(n % len(bodies), time.perf_counter() - start, status, payload, retry_after)
     conn.close()
 
 
 def load_test(url: str, images: list[Path], requests: int = 2000, concurrency: int = 16, timeout: float = 30.0) -> dict:
     """POST the images in turn to `url`, `requests` times in all from `concurrency` keep-alive clients.
 
-    Returns requests/s, latency percentiles, errors, and `answers`: per image, the distinct answers
-    ("LETTER probability") it got, so a caller can check that load never changed an answer.
+    Returns answered requests/s, their latency percentiles, errors, refusals (503 with a whole-second
+    Retry-After: `refused`, and their largest `retry_after_s`), and `answers`: per image, the distinct
+    answers ("LETTER probability") it got, so a caller can check that load never changed an answer.
     """
     bodies = [(image.read_bytes(), _content_type(image)) for image in images]
     tally = _Tally(requests)
@@ -132,6 +137,8 @@ def load_test(url: str, images: list[Path], requests: int = 2000, concurrency: i
         "p50_ms": float(np.percentile(ms, 50)),
         "p99_ms": float(np.percentile(ms, 99)),
         "errors": len(tally.errors),
+        "refused": len(tally.refused),
+        "retry_after_s": max(tally.refused, default=None),
         "first_error": tally.errors[0] if tally.errors else None,
         "answers": {str(images[i]): sorted(a) for i, a in sorted(tally.answers.items())},
     }

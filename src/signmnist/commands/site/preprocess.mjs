@@ -61,17 +61,33 @@ export function handMask(points, w, h, fingerWidth = 0.12) {
   return out;
 }
 
-/** A square around what stands out from a near-uniform border, else the centred square (images.trim_square). */
-export function trimSquare(gray, w, h, tolerance = 40, margin = 0.08) {
+/** What stands out from a near-uniform border: {level, rows, cols}, or null for a busy border (images._standing_out). */
+function standingOut(gray, w, h, tolerance = 40) {
   const edge = [];
   for (let x = 0; x < w; x++) for (const y of [0, 1, h - 2, h - 1]) edge.push(gray[y * w + x]);
   for (let y = 0; y < h; y++) for (const x of [0, 1, w - 2, w - 1]) edge.push(gray[y * w + x]);
   const level = median(edge);
-  const centred = () => { const s = Math.min(w, h); return cropBox(gray, w, h, [Math.trunc((h - s) / 2), Math.trunc((w - s) / 2), s], 0); };
-  if (edge.filter(v => Math.abs(v - level) > tolerance).length / edge.length > 0.1) return [centred(), Math.min(w, h)];
+  if (edge.filter(v => Math.abs(v - level) > tolerance).length / edge.length > 0.1) return null;
   const rowHits = new Uint32Array(h), colHits = new Uint32Array(w);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (Math.abs(gray[y * w + x] - level) > tolerance) { rowHits[y]++; colHits[x]++; }
   const rows = [...rowHits.keys()].filter(y => rowHits[y] / w > 0.02), cols = [...colHits.keys()].filter(x => colHits[x] / h > 0.02);
+  return { level, rows, cols };
+}
+
+/** Whether a hand on a uniform backdrop spans >= `share` of the height or width (images.fills_frame). */
+export function fillsFrame(gray, w, h, share = 0.7) {
+  const found = standingOut(gray, w, h);
+  if (!found || !found.rows.length || !found.cols.length) return false;
+  const { rows, cols } = found;
+  return Math.max((rows.at(-1) - rows[0]) / h, (cols.at(-1) - cols[0]) / w) >= share;
+}
+
+/** A square around what stands out from a near-uniform border, else the centred square (images.trim_square). */
+export function trimSquare(gray, w, h, margin = 0.08) {
+  const centred = () => { const s = Math.min(w, h); return cropBox(gray, w, h, [Math.trunc((h - s) / 2), Math.trunc((w - s) / 2), s], 0); };
+  const found = standingOut(gray, w, h);
+  if (!found) return [centred(), Math.min(w, h)];
+  const { level, rows, cols } = found;
   if (!rows.length || !cols.length || rows.at(-1) - rows[0] < 0.15 * h || cols.at(-1) - cols[0] < 0.15 * w) return [centred(), Math.min(w, h)];
   const side = Math.trunc(Math.max(rows.at(-1) - rows[0], cols.at(-1) - cols[0]) * (1 + 2 * margin)) + 1;
   const cy = Math.trunc((rows[0] + rows.at(-1)) / 2), cx = Math.trunc((cols[0] + cols.at(-1)) / 2);

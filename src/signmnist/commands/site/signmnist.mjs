@@ -3,10 +3,11 @@
 // no request leaves the static server. `window.signmnist` is the automation hook (ready, classifyUrl).
 import { FilesetResolver, HandLandmarker } from "./vendor/tasks-vision/vision_bundle.mjs";
 import * as ort from "./vendor/ort/ort.wasm.min.mjs";
-import { toGray, views } from "./preprocess.mjs";
+import { fillsFrame, toGray, views } from "./preprocess.mjs";
 
 const MIN_CONFIDENCE = 0.3;  // of the palm detector, as in Python (signmnist.vision.hands)
 const RETRY_PAD = 0.5;       // a photo whose hand is not found is searched again edge-padded by half its side
+const MAX_SIDE = 1024;       // photos are read at most this many pixels on their longer side
 const SEARCH_SIDE = 112;     // smaller images are upscaled to this before the search, edge-padded by their side
 
 let meta, session, photoHands, videoHands;
@@ -31,6 +32,7 @@ export function threads() { return ort.env.wasm.numThreads; }
 function canvasOf(source, w, h) {
   const c = new OffscreenCanvas(w, h), g = c.getContext("2d", { willReadFrequently: true });
   g.fillStyle = "#fff"; g.fillRect(0, 0, w, h);  // transparency flattened onto white, as Python does
+  g.imageSmoothingQuality = "high";  // where a large photo is drawn smaller (MAX_SIDE)
   g.drawImage(source, 0, 0, w, h);
   return c;
 }
@@ -54,8 +56,8 @@ function handOf(result, w, h, pad = 0, factor = 1) {  // landmarks in the origin
 }
 
 /** The hand in a photo (canvas w x h), searched as Python's landmarks.find: small images upscaled and
- * edge-padded, others as they are, then edge-padded by half their side if nothing was found. */
-export function findHand(canvas) {
+ * edge-padded, others with each share of `pads` in turn (as they are, then edge-padded by half their side). */
+export function findHand(canvas, pads = [0, RETRY_PAD]) {
   const w = canvas.width, h = canvas.height, factor = SEARCH_SIDE / Math.min(w, h);
   if (factor > 1) {
     const big = new OffscreenCanvas(Math.round(w * factor), Math.round(h * factor));
@@ -63,7 +65,7 @@ export function findHand(canvas) {
     const pad = Math.trunc(Math.max(big.width, big.height) * 1.0);
     return handOf(photoHands.detect(edgePadded(big, pad)), big.width, big.height, pad, factor);
   }
-  for (const share of [0, RETRY_PAD]) {
+  for (const share of pads) {
     const pad = Math.trunc(Math.max(w, h) * share);
     const hand = handOf(photoHands.detect(pad ? edgePadded(canvas, pad) : canvas), w, h, pad);
     if (hand) return hand;
@@ -89,9 +91,13 @@ export async function classifyGray(gray, w, h, hand) {
 
 /** Classify a decoded image (an <img>, ImageBitmap or canvas) as `signmnist classify` does a photo. */
 export async function classifyImage(image) {
-  const w = image.naturalWidth || image.width, h = image.naturalHeight || image.height, canvas = canvasOf(image, w, h);
-  const hand = findHand(canvas);
+  let w = image.naturalWidth || image.width, h = image.naturalHeight || image.height;
+  const scale = Math.min(1, MAX_SIDE / Math.max(w, h));  // large photos read at MAX_SIDE, as images.MAX_SIDE
+  if (scale < 1) [w, h] = [Math.max(1, Math.round(w * scale)), Math.max(1, Math.round(h * scale))];
+  const canvas = canvasOf(image, w, h);
   const gray = toGray(canvas.getContext("2d").getImageData(0, 0, w, h).data, w, h);
+  // a hand that fills a uniform backdrop is searched edge-padded first, as images.load_image does
+  const hand = findHand(canvas, fillsFrame(gray, w, h) ? [RETRY_PAD, 0] : [0, RETRY_PAD]);
   return classifyGray(gray, w, h, hand);
 }
 
