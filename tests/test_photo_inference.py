@@ -98,13 +98,13 @@ def test_concurrent_searches_on_one_graph_wait_for_it(monkeypatch):
     made, busy, most = [], [], [0]
 
     class Graph:
-        def process(self, rgb):
+        def find(self, rgb):
             busy.append(1)
             most[0] = max(most[0], len(busy))
             busy.pop()
-            return type("Result", (), {"multi_hand_landmarks": None})()
+            return None
 
-    monkeypatch.setattr(hands, "_detector", lambda: made.append(1) or Graph())
+    monkeypatch.setattr(hands, "_Landmarker", lambda: made.append(1) or Graph())
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda _: hands.find_hand(np.zeros((64, 64, 3), np.uint8)), range(16)))
     assert len(made) == 1 and most[0] == 1

@@ -58,6 +58,20 @@ def _page(url: str, *flags: str):
     return browser
 
 
+def test_the_folder_weighs_under_30_mb_and_packs_the_wheels_hand_models(site):
+    import gzip
+    import io
+    import zipfile
+
+    from signmnist.commands.web import HAND_TASK
+
+    photos = sum(p.stat().st_size for p in site["folder"].glob("photo*"))
+    size = sum(f.stat().st_size for f in site["folder"].rglob("*") if f.is_file()) - photos
+    assert size <= 30 * 2**20
+    task = zipfile.ZipFile(io.BytesIO(gzip.decompress((site["folder"] / "hand_landmarker.task.gz").read_bytes())))
+    assert sorted(task.namelist()) == sorted(HAND_TASK)
+
+
 def test_the_page_reads_photos_as_classify_does(site):
     browser = _page(site["url"])
     try:

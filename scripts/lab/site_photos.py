@@ -8,6 +8,7 @@ copied into SITE/photos-under-test/ for the run and removed after) and the same 
 pipeline of `classify`; prints agreement, both accuracies, where they differ, and ms per photo.
 """
 
+import json
 import shutil
 import subprocess
 import sys
@@ -58,20 +59,27 @@ def main() -> None:
         b.execute_async_script("const done = arguments[0]; window.signmnist.ready.then(() => done(1));")
         load = time.perf_counter() - start
         script = (
-            "const [url, done] = arguments; signmnist.classifyUrl(url).then(r => done(r.letter), e => done(`${e}`));"
+            "const [url, done] = arguments; "
+            "signmnist.classifyUrl(url).then(r => done([r.letter, r.hand]), e => done([`${e}`, null]));"
         )
         start = time.perf_counter()
-        page = [b.execute_async_script(script, n) for n in names]
+        answers = [b.execute_async_script(script, n) for n in names]
+        page = [letter for letter, _ in answers]
         per_photo = (time.perf_counter() - start) / len(names) * 1000
     finally:
         b.quit()
         server.terminate()
         shutil.rmtree(under_test)
     classifier = load_classifier(Path(site / "model.onnx"))
-    python = []
-    for ph in photos:
+    python, rows = [], []
+    for ph, (letter, hand) in zip(photos, answers, strict=True):
         loaded = load_image(ph.path, classifier.preprocess)
         python.append(LETTERS[int(classifier.predict(loaded.views[None], loaded.landmarks[None])[0].argmax())])
+        points = None if np.isnan(loaded.landmarks).any() else loaded.landmarks.tolist()
+        rows.append({"path": str(ph.path), "truth": ph.letter, "page": letter, "python": python[-1], "page_hand": hand,
+                     "python_hand": points})  # fmt: skip
+    Path("reports").mkdir(exist_ok=True)
+    Path("reports/site_photos.json").write_text(json.dumps(rows))  # per photo, for tracing where they differ
     truth = np.array([ph.letter for ph in photos])
     page, python = np.array(page), np.array(python)
     print(f"page load to ready: {load:.1f} s; a photo: {per_photo:.0f} ms (classifyUrl, fetch to answer)")

@@ -111,11 +111,11 @@ def write_video(frames: list[np.ndarray], path: Path) -> Path:
     return path
 
 
-def write_y4m(frames: list[np.ndarray], path: Path) -> Path:
-    """RGB frames (even sides) -> a Y4M file (4:2:0), which Chromium plays as a fake webcam."""
+def write_y4m(frames: list[np.ndarray], path: Path, fps: int = FPS) -> Path:
+    """RGB frames (even sides) -> a Y4M file (4:2:0) of `fps` frames a second, which Chromium plays as a fake webcam."""
     h, w = frames[0].shape[:2]
     with open(path, "wb") as f:
-        f.write(f"YUV4MPEG2 W{w} H{h} F{FPS}:1 Ip A1:1 C420jpeg\n".encode())
+        f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
         for rgb in frames:
             r, g, b = (rgb[..., i].astype(np.float32) for i in range(3))
             y = 0.299 * r + 0.587 * g + 0.114 * b

@@ -1,7 +1,10 @@
-"""Optional hand finding with MediaPipe Hands (the `hands` extra: `pip install signmnist[hands]`).
+"""Optional hand finding with MediaPipe's HandLandmarker (the `hands` extra: `pip install signmnist[hands]`).
 
-MediaPipe 0.10.21 ships its palm-detection and landmark models inside the wheel and runs offline.
-Without it, callers fall back to backdrop trimming / centre crop.
+MediaPipe 0.10.21 ships its palm-detection and landmark models inside the wheel and runs offline; they are
+packed into the bundle its Tasks API loads (`task_bundle`), the same bytes and the same graph as the static
+page's web build, so Python and the page find the same hands (the legacy Hands solution, used until landmark
+format 4, put them a few pixels elsewhere: docs/web.md). Without MediaPipe, callers fall back to backdrop
+trimming / centre crop.
 
 A MediaPipe graph handles one image at a time but releases the GIL while it works, so photos are
 searched on a pool of graphs, one per concurrent caller, up to one per core: `serve` and `eval-photos`
@@ -13,13 +16,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
+import io
 import logging
 import os
 import queue
 import sys
 import threading
+import zipfile
 from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -32,16 +39,17 @@ _made = 0  # graphs created so far
 _size = max(1, os.cpu_count() or 1)  # the most graphs the pool makes
 _make_lock = threading.Lock()  # creating a graph redirects fd 2, which must not interleave
 MIN_CONFIDENCE = 0.3  # of the palm detector; below MediaPipe's 0.5 default, as hands here fill the frame
-# MediaPipe's full palm-detection and landmark models (model_complexity 1), not the lite ones (0): a lite
+# MediaPipe's full palm-detection and landmark models (complexity 1), not the lite ones (0): a lite
 # search costs two thirds as much, but a photo model trained on lite landmarks read 77.6-78.5% of the real
 # photos against 84.5-85.4% (three seeds each; docs/speed.md). A change here must bump
 # landmarks.LANDMARK_FORMAT, since the dataset's shipped landmarks come from this search.
 MODEL_COMPLEXITY = 1
-# The wheel's model files of each complexity: (palm detector, landmark model), e.g. packed for the web page.
+# The wheel's model files of each complexity: (palm detector, landmark model), packed by `task_bundle`.
 MODEL_FILES = {
     0: ("modules/palm_detection/palm_detection_lite.tflite", "modules/hand_landmark/hand_landmark_lite.tflite"),
     1: ("modules/palm_detection/palm_detection_full.tflite", "modules/hand_landmark/hand_landmark_full.tflite"),
 }
+TASK_NAMES = ("hand_detector.tflite", "hand_landmarks_detector.tflite")  # their names in a HandLandmarker bundle
 
 
 @contextlib.contextmanager
@@ -79,22 +87,51 @@ def _warmup_image() -> np.ndarray:
     return np.pad(square, ((56, 56), (72, 72), (0, 0)), mode="edge")
 
 
-def _detector(static: bool = True) -> Any:
-    """A new MediaPipe Hands graph, warmed up: static-image mode (every image searched from scratch) or
-    video mode (the hand of the last frame tracked into the next)."""
-    mp = _mediapipe()
-    with _make_lock, _quiet_stderr():
-        detector = mp.solutions.hands.Hands(
-            static_image_mode=static,
-            max_num_hands=1,
-            min_detection_confidence=MIN_CONFIDENCE,
-            model_complexity=MODEL_COMPLEXITY,
-        )
-        detector.process(np.zeros((64, 64, 3), np.uint8))
-        detector.process(_warmup_image())
-        if not static:  # forget the warm-up hand, which the next frame must not be tracked from
-            detector.reset()
-    return detector
+def task_bundle() -> bytes:
+    """The wheel's hand models (`MODEL_FILES`) as the `.task` ZIP the Tasks API's HandLandmarker loads (stored,
+    under the names its bundle uses); the static page ships the same bytes."""
+    spec = importlib.util.find_spec("mediapipe")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as bundle:
+        for name, model in zip(TASK_NAMES, MODEL_FILES[MODEL_COMPLEXITY], strict=True):
+            bundle.write(root / model, name)
+    return buffer.getvalue()
+
+
+class _Landmarker:
+    """One MediaPipe HandLandmarker (the Tasks API), warmed up: image mode (every image searched from
+    scratch) or video mode (the hand of the last frame tracked into the next)."""
+
+    def __init__(self, video: bool = False) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        mode = vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE
+        options = vision.HandLandmarkerOptions(base_options=BaseOptions(model_asset_buffer=_bundle()),
+                                               running_mode=mode, num_hands=1,
+                                               min_hand_detection_confidence=MIN_CONFIDENCE)  # fmt: skip
+        self.video, self.ms = video, 0
+        with _make_lock, _quiet_stderr():
+            self.graph = vision.HandLandmarker.create_from_options(options)
+            for warm in (np.zeros((64, 64, 3), np.uint8), _warmup_image(), np.zeros((64, 64, 3), np.uint8)):
+                self.find(warm)  # the last, empty, frame: a video's first frame is not tracked from the warm-up hand
+
+    def find(self, rgb: np.ndarray) -> Hand | None:
+        """The hand in `rgb`, uint8 (H, W, 3) (in video mode: the next frame), or None."""
+        mp = _mediapipe()
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self.video:
+            self.ms += 1  # the Tasks API wants rising timestamps; the tracking does not read them
+            return _hand(self.graph.detect_for_video(image, self.ms), rgb.shape)
+        return _hand(self.graph.detect(image), rgb.shape)
+
+    def close(self) -> None:
+        self.graph.close()
+
+
+@functools.cache
+def _bundle() -> bytes:
+    return task_bundle()
 
 
 @contextlib.contextmanager
@@ -108,7 +145,7 @@ def _graph() -> Iterator[Any]:
             grow = _made < _size
             _made += grow
         try:
-            detector = _detector() if grow else _pool.get()
+            detector = _Landmarker() if grow else _pool.get()
         except BaseException:
             with _make_lock:
                 _made -= grow  # it was never made
@@ -131,7 +168,7 @@ def pool_size() -> int:
 
 
 def available() -> bool:
-    """Whether MediaPipe Hands can be used here."""
+    """Whether MediaPipe can be used here."""
     return _mediapipe() is not None
 
 
@@ -198,18 +235,18 @@ def _search(rgb: np.ndarray) -> Hand | None:
     if not available():
         return None
     with _graph() as detector:
-        return _hand(detector.process(np.ascontiguousarray(rgb)), rgb.shape)
+        return detector.find(rgb)
 
 
 def _hand(result: Any, shape: tuple[int, ...]) -> Hand | None:
-    """A MediaPipe result -> its first hand (landmarks in pixels), or None."""
-    if not result.multi_hand_landmarks:
+    """A HandLandmarker result -> its first hand (landmarks in pixels), or None."""
+    if not result.hand_landmarks:
         return None
     h, w = shape[:2]
-    points = np.array([(p.x * w, p.y * h, p.z * w) for p in result.multi_hand_landmarks[0].landmark])
-    sides = result.multi_handedness  # one per hand, in the order of the landmarks
-    right = bool(sides) and sides[0].classification[0].label == "Right"
-    return Hand(points, right)
+    points = np.array([(p.x * w, p.y * h, p.z * w) for p in result.hand_landmarks[0]])
+    # The Tasks API names the side as the camera sees it; `Hand.right` keeps the legacy solution's mirrored
+    # name (what the landmark network and the side tests were built on), as the static page does.
+    return Hand(points, result.handedness[0][0].category_name == "Left")
 
 
 class Tracker:
@@ -218,13 +255,13 @@ class Tracker:
     order; `close` frees the graph. Without MediaPipe every frame has no hand."""
 
     def __init__(self) -> None:
-        self._graph = _detector(static=False) if available() else None
+        self._graph = _Landmarker(video=True) if available() else None
 
     def find(self, rgb: np.ndarray) -> Hand | None:
         """The hand in this frame (uint8 (H, W, 3)), or None."""
         if self._graph is None:
             return None
-        return _hand(self._graph.process(np.ascontiguousarray(rgb)), rgb.shape)
+        return self._graph.find(rgb)
 
     def close(self) -> None:
         """Free the graph (its threads and memory); the tracker finds nothing afterwards."""

@@ -1,4 +1,4 @@
-"""Hand landmarks as a second model input: the 21 points MediaPipe Hands finds, for photos and dataset rows.
+"""Hand landmarks as a second model input: the 21 points MediaPipe's HandLandmarker finds, for photos and dataset rows.
 
 A landmark is where a joint is, not how it looks: lighting, skin, backdrop and camera change the
 pixels a CNN sees far more than they change the hand's geometry. Models with
@@ -39,8 +39,9 @@ SEARCH_SIDE = 112
 # in a frame like a photo's, with room around it. 1.0 finds a hand in 77% of train rows, 0.5 in 49%
 # (scripts/lab/row_search_lab.py; docs/real-photos.md).
 ROW_PAD = 1.0
-# Bump when the search changes (upscale, padding, layout), so stored landmarks are never stale.
-LANDMARK_FORMAT = 3
+# Bump when the search changes (upscale, padding, layout, graph), so stored landmarks are never stale.
+# Format 4: the Tasks API's HandLandmarker instead of the legacy Hands solution.
+LANDMARK_FORMAT = 4
 
 
 def search_settings(mediapipe: str | None = None) -> str:
@@ -53,7 +54,8 @@ def search_settings(mediapipe: str | None = None) -> str:
 
     return (
         f"format {LANDMARK_FORMAT}; small images upscaled to {SEARCH_SIDE} px and padded {ROW_PAD}; "
-        f"confidence {hands.MIN_CONFIDENCE}; mediapipe {mediapipe or mediapipe_version()}"
+        f"confidence {hands.MIN_CONFIDENCE}; HandLandmarker, complexity {hands.MODEL_COMPLEXITY}; "
+        f"mediapipe {mediapipe or mediapipe_version()}"
     )
 
 

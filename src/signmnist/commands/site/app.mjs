@@ -7,7 +7,7 @@ import { english } from "./language.mjs";
 const $ = (id) => document.getElementById(id);
 const BONES = [[0,1],[1,2],[2,3],[3,4],[0,5],[5,6],[6,7],[7,8],[5,9],[9,10],[10,11],[11,12],[9,13],[13,14],
                [14,15],[15,16],[13,17],[0,17],[17,18],[18,19],[19,20]];
-const FRAME_GAP_MS = 1000 / 15;
+const FRAME_GAP_MS = 1000 / 31;  // at most about 30 frames/s read (a 60 frames/s camera: every other frame)
 
 let language = null;
 const ready = Promise.all([engine.load(), english(new URL("./english_words.tsv.gz", import.meta.url).href)]).then(([meta, lm]) => {
@@ -70,6 +70,14 @@ async function liveFrame() {
   } finally { if (live) live.busy = false; }
 }
 
+/** Read each new camera frame once (requestVideoFrameCallback: no frame waits for a timer's tick, none is
+ * read twice), skipping those that arrive while one is read; a timer where the browser lacks it. */
+function followFrames(video) {
+  if (!video.requestVideoFrameCallback) { live.timer = setInterval(liveFrame, 5); return; }
+  const next = () => { if (!live) return; liveFrame(); video.requestVideoFrameCallback(next); };
+  video.requestVideoFrameCallback(next);
+}
+
 $("live-start").addEventListener("click", async () => {
   if (live) return;
   const meta = await ready;
@@ -78,7 +86,7 @@ $("live-start").addEventListener("click", async () => {
     const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: { ideal: 640 }, height: { ideal: 480 } } });
     $("live-video").srcObject = stream; await $("live-video").play();  // played by hand: a scrolled-away autoplay video pauses
     live = { stream, speller: new Speller(meta.labels, {}, new Decoder(meta.labels, language, meta.prior_weight)), busy: false, last: 0, frames: 0, since: performance.now() };
-    live.timer = setInterval(liveFrame, 5);
+    followFrames($("live-video"));
     $("live-start").disabled = true; $("live-stop").disabled = false;
     liveStatus("Live: sign a letter and hold it until the bar fills.");
   } catch (e) {

@@ -133,6 +133,19 @@ export function resize(square, side, size = 28) {
   return out;
 }
 
+/** The box of the image with the hand cut out onto black (images._cutout): the mask drawn over the part of
+ * the image inside the box only, not the whole frame (the same pixels; the mask ends inside the margin). */
+function cutout(gray, w, h, points, [top, left, side]) {
+  const y0 = Math.max(top, 0), x0 = Math.max(left, 0), y1 = Math.min(top + side, h), x1 = Math.min(left + side, w);
+  const out = new Uint8Array(side * side);
+  if (y1 <= y0 || x1 <= x0) return out;
+  const rw = x1 - x0, rh = y1 - y0, mask = handMask(points.map(([x, y, z]) => [x - x0, y - y0, z]), rw, rh);
+  for (let y = 0; y < rh; y++) for (let x = 0; x < rw; x++) {
+    out[(y0 - top + y) * side + x0 - left + x] = Math.floor(gray[(y0 + y) * w + x0 + x] * mask[y * rw + x] + 0.5);
+  }
+  return out;
+}
+
 /** The model's views, Uint8Array (V*size*size), of a grayscale image and its hand (null: none found).
  * masks: the model's view_masks (true: the hand cut out onto black). */
 export function views(gray, w, h, points, masks, size = 28) {
@@ -142,10 +155,7 @@ export function views(gray, w, h, points, masks, size = 28) {
   } else if (points) {
     const box = handBox(points), fill = Math.trunc(median(gray));
     squares = masks.map(masked => {
-      if (!masked) return [cropBox(gray, w, h, box, fill), box[2]];
-      const mask = handMask(points, w, h), cut = new Uint8Array(w * h);
-      for (let i = 0; i < cut.length; i++) cut[i] = Math.floor(gray[i] * mask[i] + 0.5);
-      return [cropBox(cut, w, h, box, 0), box[2]];
+      return [masked ? cutout(gray, w, h, points, box) : cropBox(gray, w, h, box, fill), box[2]];
     });
   } else {
     const trimmed = trimSquare(gray, w, h);

@@ -1,7 +1,7 @@
 // The page's engine: MediaPipe's HandLandmarker (Tasks API, WebAssembly) finds the hand, preprocess.mjs
 // makes the model's views, onnxruntime-web runs the exported model. Everything is loaded from this folder:
 // no request leaves the static server. `window.signmnist` is the automation hook (ready, classifyUrl).
-import { FilesetResolver, HandLandmarker } from "./vendor/tasks-vision/vision_bundle.mjs";
+import { HandLandmarker } from "./vendor/tasks-vision/vision_bundle.mjs";
 import * as ort from "./vendor/ort/ort.wasm.min.mjs";
 import { fillsFrame, toGray, views } from "./preprocess.mjs";
 
@@ -12,15 +12,27 @@ const SEARCH_SIDE = 112;     // smaller images are upscaled to this before the s
 
 let meta, session, photoHands, videoHands;
 
+/** A gzipped file of this folder, unpacked by the browser (signmnist web stores the large files gzipped). */
+async function gunzip(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+}
+
 /** Load the model's metadata, the ONNX session and the hand landmarker (image and video modes). */
 export async function load(base = new URL("./", import.meta.url).href) {
-  meta = await (await fetch(base + "model.json")).json();
-  ort.env.wasm.wasmPaths = base + "vendor/ort/";
+  const [json, ortWasm, visionWasm, task] = await Promise.all([fetch(base + "model.json").then(r => r.json()),
+    gunzip(base + "vendor/ort/ort-wasm-simd-threaded.wasm.gz"),
+    gunzip(base + "vendor/tasks-vision/wasm/vision_wasm_internal.wasm.gz"), gunzip(base + "hand_landmarker.task.gz")]);
+  meta = json;
+  ort.env.wasm.wasmPaths = base + "vendor/ort/";  // the loader script; its WebAssembly is given unpacked
+  ort.env.wasm.wasmBinary = ortWasm;
   // Threads need a cross-origin isolated page (COOP/COEP headers); a plain static server gets one.
   ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
   session = await ort.InferenceSession.create(base + "model.onnx", { executionProviders: ["wasm"] });
-  const fileset = await FilesetResolver.forVisionTasks(base + "vendor/tasks-vision/wasm");
-  const options = (runningMode) => ({ baseOptions: { modelAssetPath: base + "hand_landmarker.task" }, runningMode,
+  const fileset = { wasmLoaderPath: base + "vendor/tasks-vision/wasm/vision_wasm_internal.js",
+                    wasmBinaryPath: URL.createObjectURL(new Blob([visionWasm], { type: "application/wasm" })) };
+  const options = (runningMode) => ({ baseOptions: { modelAssetBuffer: new Uint8Array(task) }, runningMode,
                                        numHands: 1, minHandDetectionConfidence: MIN_CONFIDENCE });
   photoHands = await HandLandmarker.createFromOptions(fileset, options("IMAGE"));
   videoHands = await HandLandmarker.createFromOptions(fileset, options("VIDEO"));
