@@ -160,21 +160,13 @@ def spelling_rows(reader_model) -> dict:
 
 
 def chromium(*flags: str):
-    """Headless Chromium driven by Selenium, with `flags` added; skips the test where there is none."""
-    import shutil
+    """Headless Chromium driven by Selenium, offline but for 127.0.0.1, with `flags` added; skips the test where
+    there is none."""
+    from signmnist.commands.bench import browser
 
-    path, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not path or not driver:
-        pytest.skip("no Chromium/ChromeDriver on this machine (Debian packages chromium, chromium-driver)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = path
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-dev-shm-usage", *flags):  # fmt: skip
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(driver), options=options)
+    if why := browser.missing():
+        pytest.skip(why)
+    return browser.chromium(*flags)
 
 
 def fake_landmarks() -> np.ndarray:

@@ -96,7 +96,7 @@ def test_bench_runs_every_section_and_writes_the_table(trained, tmp_path, capfd,
     assert code == 0, err[-3000:]
     text = out.read_text()
     for heading in ("Data:", "Seed MLP", "CNN time-to-accuracy", "Inference", "Photo model:", "eval-photos",
-                    "Photo serving", "Spelling with the language prior"):  # fmt: skip
+                    "Photo serving", "Spelling with the language prior", "Static page"):  # fmt: skip
         assert heading in text
     assert "synthetic photos" in text  # no real photos given: it says so
     assert "`signmnist bench --quick`: sizes cut" in text  # a quick run says that its numbers measure nothing

@@ -5,6 +5,7 @@ spells from a fake webcam. Skips where Chromium or the page's npm packages are m
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,6 @@ from signmnist.vision.images import load_image
 
 pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
 PACKAGES = ROOT / "web"
-OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"  # every other host unreachable
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +48,7 @@ def site(tmp_path_factory, hand_photos):
 
 
 def _page(url: str, *flags: str):
-    browser = chromium(OFFLINE, *flags)
-    browser.set_script_timeout(120)
+    browser = chromium(*flags)  # every host but the static server unreachable
     browser.get(url + "/index.html")
     error = browser.execute_async_script(
         "const done = arguments[0]; window.signmnist.ready.then(() => done(null), e => done(String(e)));"
@@ -186,3 +185,22 @@ def test_web_names_npm_when_the_packages_are_missing(tmp_path, capfd, monkeypatc
     code, _, err = run_console(["web", "--out=site", f"--packages={tmp_path}"], tmp_path, capfd, monkeypatch)
     assert code == 2 and "needs Node.js and npm" in err and not (tmp_path / "site").exists()
     assert json.loads((PACKAGES / "package-lock.json").read_text())["lockfileVersion"] >= 2
+
+
+def test_the_benchmark_times_the_page_and_compares_its_letters_with_pythons(hand_photos, tmp_path):
+    from signmnist.commands.bench.browser import missing
+    from signmnist.commands.bench.common import Sizes
+    from signmnist.commands.bench.web import bench_web
+
+    if why := missing():
+        pytest.skip(why)
+    if not (PACKAGES / "node_modules").is_dir():
+        pytest.skip("web/node_modules is missing: `make test` installs it with npm ci where npm is found")
+    sizes = Sizes(live_seconds=1.0, spell_text="HI")
+    test = ROOT / "data/sign_mnist_test.csv.gz"
+    table = bench_web(bundled_model(), hand_photos[0].parents[1], "test photos", test, tmp_path, sizes, PACKAGES)
+    plain, isolated = table.rows
+    assert plain[1] == "1" and isolated[1] == str(min(4, os.cpu_count()))  # threads only when cross-origin isolated
+    assert float(plain[5]) > 0 and float(plain[6]) > 0 and isolated[5] == "–" and float(isolated[6]) > 0
+    text = table.markdown()
+    assert f"of {len(hand_photos)} photos; accuracy page" in text and text.count("target ") == 4

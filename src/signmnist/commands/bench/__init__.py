@@ -17,8 +17,19 @@ from signmnist.core.fsutil import atomic_output
 if TYPE_CHECKING:
     from signmnist.commands.bench.common import Sizes, Table
 
-Section = Literal["data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold", "live", "spelling"]
-SECTIONS: tuple[str, ...] = ("data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold", "live", "spelling")
+Section = Literal["data", "mlp", "cnn", "inference", "serve", "photo", "photo-cold", "live", "spelling", "web"]
+SECTIONS: tuple[str, ...] = (
+    "data",
+    "mlp",
+    "cnn",
+    "inference",
+    "serve",
+    "photo",
+    "photo-cold",
+    "live",
+    "spelling",
+    "web",
+)
 
 
 def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None, sizes: Sizes) -> Iterator[Table]:
@@ -32,10 +43,11 @@ def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None
     work = Path(tempfile.mkdtemp(prefix="signmnist-bench-"))
     table, ckpt = bp.bench_photo_training(train, test, work / "fit", "photo-cold" in wanted, sizes)
     yield table
-    if wanted & {"photo", "live", "spelling"}:
+    if wanted & {"photo", "live", "spelling", "web"}:
         export(ckpt, work / "model.onnx", test_path=test)
-    if "photo" in wanted:
+    if wanted & {"photo", "web"}:
         folder, what = bp.photo_folder(photos, test, work, sizes.synthetic_photos)
+    if "photo" in wanted:
         yield bp.bench_eval_photos(work / "model.onnx", folder, what, work)
         from signmnist.commands.bench.stages import bench_stages
 
@@ -49,6 +61,10 @@ def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None
         from signmnist.commands.bench.spelling import bench_spelling
 
         yield bench_spelling(work / "model.onnx", test, photos, sizes)
+    if "web" in wanted:
+        from signmnist.commands.bench.web import bench_web
+
+        yield bench_web(work / "model.onnx", folder, what, test, work, sizes)
 
 
 def _tables(
@@ -57,7 +73,7 @@ def _tables(
     """Yield each wanted section's table, in order (the model sections share one trained CNN)."""
     from signmnist.commands.bench.common import datamodule
 
-    if wanted & {"photo", "photo-cold", "live", "spelling"}:
+    if wanted & {"photo", "photo-cold", "live", "spelling", "web"}:
         yield from _photo_tables(wanted, train, test, photos, sizes)
 
     if "data" in wanted:
@@ -107,7 +123,8 @@ def bench(
         sections: Run only these sections (default: all; 'inference' and 'serve' train the CNN first,
             'photo', 'photo-cold' and 'live' the photo model; 'photo-cold' searches every row for landmarks
             first; 'live' times `spell` and the Live WebSocket; 'spelling' measures the language prior's
-            character error rate on benchmarks/phrases/).
+            character error rate on benchmarks/phrases/; 'web' builds the static page and times it in headless
+            Chromium, skipped with a note where Chromium or npm is missing).
         photos: A folder of real photos ROOT/<source>/<LETTER>/* for the photo sections (default: synthetic
             photos made from official test rows).
         quick: Cut the load sections to a minimum (fewer requests, shorter Live steps, fewer synthetic

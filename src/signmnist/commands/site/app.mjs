@@ -17,7 +17,7 @@ const ready = Promise.all([engine.load(), english(new URL("./english_words.tsv.g
     (self.crossOriginIsolated ? "" : " (serve with COOP/COEP headers for more)");
   return meta;
 }).catch((e) => { $("load-status").textContent = "Could not load the models: " + e.message; $("load-status").className = "status error"; throw e; });
-window.signmnist = { ready, classifyUrl: async (url) => { await ready; return engine.classifyUrl(url); } };
+window.signmnist = { ready, classifyUrl: async (url) => { await ready; return engine.classifyUrl(url); }, threads: () => engine.threads() };
 
 function drawSkeleton(canvas, points, w, h) {
   canvas.width = canvas.clientWidth; canvas.height = canvas.clientHeight;
