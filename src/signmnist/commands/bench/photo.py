@@ -100,8 +100,9 @@ def _classify_answers(model: Path, files: list[Path], work: Path) -> dict[str, l
 
 def _serving_row(name: str, r: dict, same: bool) -> list[str]:
     latency = [f"{r['p50_ms']:.0f}", f"{r['p99_ms']:.0f}", f"{r['p99_ms'] / r['p50_ms']:.1f}"]
-    return [name, str(r["concurrency"]), f"{r['requests_per_s']:.1f}", *latency, str(r["refused"]), str(r["errors"]),
-            "yes" if same else "NO"]  # fmt: skip
+    answered = r["requests"] - r["refused"] - r["errors"]
+    return [name, str(r["concurrency"]), f"{r['requests_per_s']:.1f}", *latency, f"{answered}, {r['refused']}",
+            str(r["errors"]), "yes" if same else "NO"]  # fmt: skip
 
 
 def bench_photo_serving(model: Path, photos: Path, what: str, work: Path, sizes: Sizes) -> Table:
@@ -109,8 +110,8 @@ def bench_photo_serving(model: Path, photos: Path, what: str, work: Path, sizes:
     clients against a short queue (`--max_queue=8`), where the surplus must be refused with 503."""
     files, requests = [p.path for p in find_photos(photos, LETTERS)][:120], sizes.photo_requests
     t = Table(f"Photo serving: {requests} POST /predict, {what} (first 120)",
-              ["MediaPipe graphs", "clients", "requests/s", "p50 ms", "p99 ms", "p99/p50", "refused (503)", "errors",
-               "answers = classify"])  # fmt: skip
+              ["MediaPipe graphs", "clients", "answered/s", "p50 ms", "p99 ms", "p99/p50", "answered, refused (503)",
+               "errors", "answers = classify"])  # fmt: skip
     expected, results = _classify_answers(model, files, work), {}
     cores = os.cpu_count() or 1
     runs = [(1, 8, ()), (cores, 8, ()), (cores, 32, ("--max_queue=8",))]
@@ -125,6 +126,8 @@ def bench_photo_serving(model: Path, photos: Path, what: str, work: Path, sizes:
     t.notes.append(f"requests/s against one graph: {ratio(best['requests_per_s'], results[1, 8]['requests_per_s'])}")
     t.notes.append("client and server share this machine's cores; photos are decoded and searched two threads a "
                    "graph, first in, first out (server/admission.py)")  # fmt: skip
+    t.notes.append("the 32 clients send their next request at once after a 503 (no wait for Retry-After), so most "
+                   "are refused within a second: that row shows the surplus refused fast, not capacity")  # fmt: skip
     t.target("≥ 80 requests/s, p99 ≤ 150 ms, 0 errors at 8 clients", best["requests_per_s"] >= 80
              and best["p99_ms"] <= 150 and best["errors"] == 0)  # fmt: skip
     t.target("p99 ≤ 3× p50 at 8 clients", best["p99_ms"] <= 3 * best["p50_ms"])
