@@ -99,6 +99,7 @@ def test_bench_runs_every_section_and_writes_the_table(trained, tmp_path, capfd,
                     "Photo serving", "Spelling with the language prior", "Static page"):  # fmt: skip
         assert heading in text
     assert "synthetic photos" in text  # no real photos given: it says so
+    assert "skipped: web/package-lock.json not found" in text  # run outside the checkout: the page says why
     assert "`signmnist bench --quick`: sizes cut" in text  # a quick run says that its numbers measure nothing
     assert "none: every row searched" in text  # the cold-cache training row
     for runtime in ("PyTorch eager", "TorchScript", "ONNX Runtime"):
