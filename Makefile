@@ -72,9 +72,9 @@ browser:
 		|| echo "could not install Chromium: the browser test will skip"; \
 	else echo "no Chromium and no root apt-get: the browser test will skip"; fi
 
-## Speed against references measured in the same run; writes benchmarks/results.md (about 25 minutes on
-## 2 cores, 12 of them the photo model's training from an empty landmark cache, 2-3 more for the static
-## page where Chromium and npm are found). Real photos are used for the photo and page sections when
+## Speed against references measured in the same run; writes benchmarks/results.md (about 15 minutes on
+## 2 cores, 6 of them the photo model's training from an empty landmark cache, 2-3 the static page where
+## Chromium and npm are found). Real photos are used for the photo and page sections when
 ## ../shared/photos exists, synthetic ones otherwise.
 PHOTOS ?= ../shared/photos
 bench: setup
