@@ -13,7 +13,8 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, chromium, run_console
+from conftest import ROOT, run_console
+from signmnist.commands.bench.browser import FAKE_CAMERA, missing, open_page
 from signmnist.commands.bench.loadtest import free_port
 from signmnist.commands.synthetic import FPS, frame, script, spellable_rows, write_y4m
 from signmnist.core.facts import LETTERS
@@ -48,13 +49,11 @@ def site(tmp_path_factory, hand_photos):
 
 
 def _page(url: str, *flags: str):
-    browser = chromium(*flags)  # every host but the static server unreachable
-    browser.get(url + "/index.html")
-    error = browser.execute_async_script(
-        "const done = arguments[0]; window.signmnist.ready.then(() => done(null), e => done(String(e)));"
-    )
-    assert error is None, error  # the models loaded with no host but the static server reachable
-    return browser
+    """The page loaded in Chromium with every host but the static server unreachable (skips without Chromium);
+    open_page raises where `ready` rejects, so a test fails on a page whose models did not load."""
+    if why := missing():
+        pytest.skip(why)
+    return open_page(url, *flags)
 
 
 def test_the_folder_weighs_under_30_mb_and_packs_the_wheels_hand_models(site):
@@ -159,8 +158,7 @@ def test_the_live_mode_spells_from_a_fake_webcam_offline(site, tmp_path):
 
     rows = spellable_rows("HI", load_classifier(bundled_model()))
     camera = write_y4m([frame(None)] * 2 * FPS + script("HI", rows), tmp_path / "camera.y4m")
-    browser = _page(site["url"], "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                    f"--use-file-for-fake-video-capture={camera}")  # fmt: skip
+    browser = _page(site["url"], *FAKE_CAMERA, f"--use-file-for-fake-video-capture={camera}")
     try:
         browser.find_element(By.ID, "tab-live").click()
         browser.find_element(By.ID, "live-start").click()
@@ -188,7 +186,6 @@ def test_web_names_npm_when_the_packages_are_missing(tmp_path, capfd, monkeypatc
 
 
 def test_the_benchmark_times_the_page_and_compares_its_letters_with_pythons(hand_photos, tmp_path):
-    from signmnist.commands.bench.browser import missing
     from signmnist.commands.bench.common import Sizes
     from signmnist.commands.bench.web import bench_web
 

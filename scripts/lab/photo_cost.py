@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from signmnist.inference.runtime import default_model, load_classifier
@@ -40,7 +41,7 @@ def main() -> None:
         start = time.perf_counter()
         loaded = load_image(big, classifier.preprocess)
         ms.append((time.perf_counter() - start) * 1000)
-    found = not (loaded.landmarks != loaded.landmarks).any()
+    found = not np.isnan(loaded.landmarks).any()
     print(f"a 12 MP JPEG: {statistics.median(ms):.0f} ms (median of 8), hand found: {found}")
 
 

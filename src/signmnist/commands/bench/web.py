@@ -149,13 +149,13 @@ def bench_web(
         t.rows.append([server, str(threads), f"{load:.2f}", f"{mean:.0f} ({np.percentile(ms, 95):.0f})",
                        ratio(mean, ref), live.get(FPS, "–"), live[2 * FPS]])  # fmt: skip
         if not isolated:
-            _agreement(t, photos, page, python, mean, float(live[2 * FPS]))
+            _targets(t, photos, page, python, mean, float(live[2 * FPS]))
     t.notes.insert(0, f"Python's pipeline of `classify` on the same photos, one at a time: {np.mean(python_ms):.0f} ms"
                       f" mean; the isolated row times the first {ISOLATED_PHOTOS} photos")  # fmt: skip
     return t
 
 
-def _agreement(t: Table, photos: list[Photo], page: list[str], python: list[str], photo_ms: float, fps: float) -> None:
+def _targets(t: Table, photos: list[Photo], page: list[str], python: list[str], photo_ms: float, fps: float) -> None:
     """Notes and targets: the page's letters against Python's and the truth, its photo time, Live's rate."""
     truth, page_, python_ = (np.array(x) for x in ([p.letter for p in photos], page, python))
     agree, acc_page, acc_python = (float(np.mean(a == b)) for a, b in ((page_, python_), (page_, truth),
