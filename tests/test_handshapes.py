@@ -106,6 +106,11 @@ def test_samples_look_like_mediapipe_landmarks():
     assert 0.35 < (thumb_side > 0).mean() < 0.65  # half of them mirrored, as left hands
 
 
+def test_a_letter_is_sampled_by_name_or_by_its_definition_alike():
+    by_name = sample("T", 8, np.random.default_rng(4))
+    np.testing.assert_array_equal(sample(letters()["T"], 8, np.random.default_rng(4)), by_name)
+
+
 def test_training_adds_built_hands_to_the_landmark_networks_batch():
     import torch
 

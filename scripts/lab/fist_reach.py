@@ -6,7 +6,7 @@ with their fists loosened by a factor (docs/real-photos.md, "A looser fist").
 For every letter, every finger its definition curls into the fist (flexions adding up to FIST degrees or
 more): the median distance of its tip from the wrist (landmarks normalised as the landmark network
 reads them, x and y, one palm length as unit) over the letter's train rows with a hand, minus the same over
-500 built hands whose flexions of those fingers are scaled by the factor (turned as `sample` turns them).
+500 hands built by `handshapes.sample` with the flexions of those fingers scaled by the factor.
 Prints the median and mean of those differences per factor: where they cross zero, the built fist is as
 loose as MediaPipe draws the rows' fists. Uses the dataset only, no photo.
 """
@@ -34,13 +34,11 @@ def reach(points: np.ndarray | torch.Tensor) -> np.ndarray:
 
 
 def built(spec: handshapes.Letter, factor: float, n: int = 500) -> np.ndarray:
-    """`n` built hands of `spec` with its fist fingers' flexions scaled by `factor` (N, 21, 3), image pixels."""
+    """`n` hands of `spec` as `handshapes.sample` builds them, with its fist fingers' flexions scaled by
+    `factor` (N, 21, 3), image pixels."""
     fingers = {f: (*(np.array(a[:3]) * factor), a[3]) if sum(a[:3]) >= FIST else a
                for f, a in spec.fingers.items()}  # fmt: skip
-    rng = np.random.default_rng(0)
-    view = np.array(spec.view) + rng.uniform(-20, 20, (n, 3))
-    points = handshapes.pose(dataclasses.replace(spec, fingers=fingers), n, rng)
-    return handshapes.to_image(points, view, rng.uniform(40, 160, n))
+    return handshapes.sample(dataclasses.replace(spec, fingers=fingers), n, np.random.default_rng(0))
 
 
 def main() -> None:

@@ -172,12 +172,13 @@ def to_image(points: np.ndarray, view: np.ndarray, size: np.ndarray) -> np.ndarr
     return image.astype(np.float32)
 
 
-def sample(letter: str, n: int, rng: np.random.Generator, jitter: float = 1.0, turn: float = 20.0,
+def sample(letter: str | Letter, n: int, rng: np.random.Generator, jitter: float = 1.0, turn: float = 20.0,
            noise: float = 0.02, mirror: float = 0.5) -> np.ndarray:  # fmt: skip
     """`n` landmark sets of `letter` as MediaPipe would report them, float32 (N, 21, 3) in pixels: the letter's
     shape varied (`pose`), turned by its view plus up to `turn` degrees about each axis, mirrored left to
-    right (a left hand) with probability `mirror`, with MediaPipe-like jitter of `noise` palm lengths."""
-    spec = letters()[letter]
+    right (a left hand) with probability `mirror`, with MediaPipe-like jitter of `noise` palm lengths.
+    `letter` is a letter's name or a definition of one (a `Letter`)."""
+    spec = letters()[letter] if isinstance(letter, str) else letter
     view = np.array(spec.view) + rng.uniform(-turn, turn, (n, 3))
     size = rng.uniform(40, 160, n)
     points = pose(spec, n, rng, jitter)
