@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from signmnist.core.preprocess import Preprocess
-from signmnist.data import handshapes
 from signmnist.model.graph import InferenceGraph
 from signmnist.model.networks import CNN, LandmarkMLP
 from signmnist.vision.features import (
@@ -19,7 +18,6 @@ from signmnist.vision.features import (
     normalize_landmarks,
     palm_frame,
     planar,
-    thumb_depth,
     tip_distances,
 )
 
@@ -76,17 +74,6 @@ def test_planar_features_ignore_depth_and_mirror_with_the_hand():
     torch.testing.assert_close(planar(normalize_landmarks(deeper)), out)
     mirrored = normalize_landmarks(points) * torch.tensor([-1.0, 1.0, 1.0])  # a left hand for a right one
     torch.testing.assert_close(planar(mirrored).view(5, 21, 2), out.view(5, 21, 2) * torch.tensor([-1.0, 1.0]))
-
-
-def test_thumb_depth_tells_a_thumb_across_the_fist_from_one_between_the_fingers():
-    # S's thumb lies across the front of the fist, T's between the fingers: built from their definitions,
-    # their thumbs differ in depth, and the feature is `planar` plus that depth, the same for a left hand.
-    rng = np.random.default_rng(0)
-    s, t = (normalize_landmarks(torch.from_numpy(handshapes.sample(c, 200, rng))) for c in "ST")
-    assert thumb_depth(s)[:, -1].median() < thumb_depth(t)[:, -1].median() - 0.05
-    torch.testing.assert_close(thumb_depth(s)[:, :-1], planar(s))
-    mirrored = s * torch.tensor([-1.0, 1.0, 1.0])
-    torch.testing.assert_close(thumb_depth(mirrored)[:, -1], thumb_depth(s)[:, -1])
 
 
 def test_flexion_is_one_for_a_straight_finger_and_lower_for_a_bent_one():

@@ -76,17 +76,5 @@ def planar(x: torch.Tensor) -> torch.Tensor:
     return x[..., :2].flatten(1)
 
 
-THUMB_TIP, FIST_FRONT = 4, (6, 10)  # the index and middle fingers' middle joints: a fist's front
-
-
-def thumb_depth(x: torch.Tensor) -> torch.Tensor:
-    """(B, 21, 3) normalised landmarks -> (B, 43): `planar` plus one depth, the thumb tip's behind the index
-    and middle fingers' middle joints (palm lengths; negative: in front). The manual alphabet tells its fists
-    apart by where the thumb lies in depth (S across the front, T between the fingers, M and N under
-    them), and one difference between neighbouring joints is steadier than the whole hand's depth."""
-    depth = x[:, THUMB_TIP, 2] - x[:, list(FIST_FRONT), 2].mean(dim=1)  # (B,)
-    return torch.cat([planar(x), depth[:, None]], dim=1)
-
-
-FEATURES = {"coords": lambda x: x.flatten(1), "geometry": geometry, "planar": planar, "thumb_depth": thumb_depth}
-WIDTHS = {"coords": 63, "geometry": 154, "planar": 42, "thumb_depth": 43}
+FEATURES = {"coords": lambda x: x.flatten(1), "geometry": geometry, "planar": planar}
+WIDTHS = {"coords": 63, "geometry": 154, "planar": 42}
