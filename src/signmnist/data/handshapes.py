@@ -1,10 +1,10 @@
 """Hand shapes by construction: a 21-joint kinematic hand posed as each static letter of the ASL manual
 alphabet (`handshapes.yaml`), sampled with variation and projected as MediaPipe reports landmarks.
 
-Why: the dataset's landmarks show some letters unlike photos do (T side-on, its index pointing sideways; R's
-fingers side by side; G and H turned: docs/real-photos.md), and no model trained on them alone can read
-those letters in photos. The
-letters' definitions are knowledge from outside the dataset, written down once as data.
+Why: the dataset's landmarks show some letters unlike photos do (T side-on, its index pointing sideways;
+R's fingers side by side; G and H turned: docs/real-photos.md), and no model trained on them alone can
+read those letters in photos. The letters' definitions are knowledge from outside the dataset, written
+down once as data.
 
 The hand frame: origin at the wrist, x across the palm towards the thumb, y up the fingers, z out of the
 palm. A right hand held up with its palm to the camera has x to the image's right and y up, and MediaPipe's
