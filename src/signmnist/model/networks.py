@@ -87,8 +87,12 @@ class LandmarkMLP(nn.Module):
             nn.Linear(hidden, num_classes),
         )
 
+    def embed(self, landmarks: torch.Tensor) -> torch.Tensor:
+        """Normalised landmarks (B, 21, 3) -> the last hidden layer's features (B, hidden)."""
+        return self.layers[:-1](self.features(landmarks))  # (B, 21, 3) -> (B, F) -> (B, hidden)
+
     def forward(self, landmarks: torch.Tensor) -> torch.Tensor:
-        return self.layers(self.features(landmarks))  # (B, 21, 3) -> (B, F) -> (B, 25)
+        return self.layers[-1](self.embed(landmarks))  # (B, hidden) -> (B, 25)
 
 
 ARCHS: dict[str, type[nn.Module]] = {"mlp": MLP, "cnn": CNN}

@@ -16,6 +16,7 @@ from signmnist.core.facts import NUM_CLASSES, NUM_POINTS
 from signmnist.core.preprocess import Preprocess
 from signmnist.model.augment import AUGMENTERS, RobustAugment, augment_landmarks
 from signmnist.model.calibration import best_temperature, calibration_error, temper
+from signmnist.model.domain import DomainHead, coefficient
 from signmnist.model.fusion import FusionFit, best_weight, fuse
 from signmnist.model.graph import InferenceGraph, hand_found, normalize_landmarks
 from signmnist.model.networks import LandmarkMLP, build_model
@@ -52,6 +53,8 @@ class SignMNISTSystem(L.LightningModule):
         synthetic_hands: Landmark sets of hand shapes built from the letters' definitions
             (`data.handshapes`) added to each training batch of the landmark network, as a share of the
             batch (0: none; 0.5: half as many again).
+        domain_adversarial: Peak strength of the reversed gradient from a head that tells built hands from
+            the dataset's (`domain.py`; 0: no such head; needs `synthetic_hands`).
     """
 
     def __init__(
@@ -70,6 +73,7 @@ class SignMNISTSystem(L.LightningModule):
         landmark_features: Literal["coords", "geometry", "planar"] = "coords",
         landmark_tilt: float = 0.0,
         synthetic_hands: float = 0.0,
+        domain_adversarial: float = 0.0,
     ) -> None:
         super().__init__()
         try:
@@ -81,6 +85,10 @@ class SignMNISTSystem(L.LightningModule):
         self.net = build_model(arch, width, dropout)
         # A second network on the hand landmarks, for models whose preprocessing reads them.
         self.landmark_net = LandmarkMLP(features=landmark_features) if self.preprocess.landmarks else None
+        if domain_adversarial and not (synthetic_hands > 0 and self.landmark_net is not None):
+            raise ConfigError("model.domain_adversarial: needs model.synthetic_hands > 0 and landmarks to read")
+        # Trains only: guesses whether a hand was built, through a reversed gradient (domain.py); not exported.
+        self.domain_head = DomainHead() if domain_adversarial else None
         # The landmark network's share of the fused prediction, fitted at each validation of a fit (fusion.py).
         self.register_buffer("landmark_weight", torch.tensor(0.5))
         # The deployed output's temperature, fitted with the weight on the same rows (calibration.py).
@@ -146,19 +154,23 @@ class SignMNISTSystem(L.LightningModule):
             # Smoothing regularises training only.
             loss = F.cross_entropy(logits, labels, label_smoothing=self.hparams.label_smoothing)
             if self.landmark_net is not None and points is not None:
-                points, hand_labels = self._with_synthetic_hands(points, labels)
-                loss = loss + self._landmark_loss(points, hand_labels)
+                points, hand_labels, built = self._with_synthetic_hands(points, labels)
+                loss = loss + self._landmark_loss(points, hand_labels, built)
         # Metric updates only: self.log per step was a third of the seed MLP's step time (profiled).
         acc, mean_loss = self._metrics(stage)
         acc.update(logits.detach(), labels)
         mean_loss.update(loss.detach(), weight=len(labels))
         return loss
 
-    def _with_synthetic_hands(self, points: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The batch's landmarks (B, 21, 3) and labels (B,) with `synthetic_hands` x B built hands appended."""
+    def _with_synthetic_hands(
+        self, points: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The batch's landmarks (B, 21, 3) and labels (B,) with `synthetic_hands` x B built hands appended,
+        and which of the B + n are built (bool)."""
         n = round(self.hparams.synthetic_hands * len(labels))
+        built = torch.arange(len(labels) + n, device=labels.device) >= len(labels)  # (B + n,)
         if n == 0:
-            return points, labels
+            return points, labels, built
         if self._hand_pool is None:  # built once per fit, on first use (about a second on a CPU core)
             from signmnist.data.handshapes import pool
 
@@ -167,16 +179,22 @@ class SignMNISTSystem(L.LightningModule):
         made, letters = self._hand_pool
         pick = torch.randint(0, len(letters), (n,))
         extra = made[pick].to(points.device, points.dtype)
-        return torch.cat([points, extra]), torch.cat([labels, letters[pick].to(labels.device)])
+        return torch.cat([points, extra]), torch.cat([labels, letters[pick].to(labels.device)]), built
 
-    def _landmark_loss(self, points: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def _landmark_loss(self, points: torch.Tensor, labels: torch.Tensor, built: torch.Tensor) -> torch.Tensor:
         # Only rows where MediaPipe found a hand (three in four of the dataset's) train the landmark network.
         found = hand_found(points)  # (B,)
         if not found.any():  # a zero loss that still reaches every parameter, as DDP expects
             return self.landmark_net(points.new_zeros(1, NUM_POINTS, 3)).sum() * 0.0
         features = augment_landmarks(normalize_landmarks(points[found]), tilt=self.hparams.landmark_tilt)  # (F, 21, 3)
-        logits = self.landmark_net(features)
-        return F.cross_entropy(logits, labels[found], label_smoothing=self.hparams.label_smoothing)
+        hidden = self.landmark_net.embed(features)  # (F, 256)
+        logits = self.landmark_net.layers[-1](hidden)  # (F, 25)
+        loss = F.cross_entropy(logits, labels[found], label_smoothing=self.hparams.label_smoothing)
+        if self.domain_head is None:
+            return loss
+        progress = self.global_step / max(1, self.trainer.estimated_stepping_batches)
+        guess = self.domain_head(hidden, coefficient(progress, self.hparams.domain_adversarial))  # (F,)
+        return loss + F.binary_cross_entropy_with_logits(guess, built[found].to(guess.dtype))
 
     def _log_epoch(self, stage: Stage) -> None:
         # Logging the metric objects makes Lightning compute (synced across DDP ranks) and reset them.
