@@ -81,3 +81,25 @@ def test_bad_inputs_stop_before_anything_is_written(trained, tmp_path, capfd, mo
     ]:  # the same command in this process: no interpreter start-up each
         code, _, stderr = run_console(["report", *args, f"--out={target}"], tmp_path, capfd, monkeypatch)
         _assert_refused(code, stderr, target, needle)
+
+
+def test_an_ensemble_is_reported_as_export_deploys_it_the_mean_of_its_members(trained, tmp_path):
+    import torch
+
+    state = torch.load(trained["ckpt"], weights_only=True, map_location="cpu")
+    torch.manual_seed(0)
+    for key, value in state["state_dict"].items():
+        if value.is_floating_point() and key.endswith("weight"):
+            state["state_dict"][key] = value + 0.3 * value.std() * torch.randn_like(value)
+    other = tmp_path / "other.ckpt"
+    torch.save(state, other)
+
+    metrics = report(trained["ckpt"], tmp_path / "rep", ensemble=[other])
+    split = load_csv(trained["test"])
+    mean = sum(load_classifier(p).predict(split.images[:, None]) for p in (trained["ckpt"], other)) / 2
+    assert metrics["accuracy"] == pytest.approx((mean.argmax(1) == split.labels).mean())
+    log_loss = -np.log(np.clip(mean[np.arange(len(mean)), split.labels], 1e-12, None)).mean()
+    assert metrics["loss"] == pytest.approx(log_loss, rel=1e-4)
+    alone = report(other, tmp_path / "alone")["loss"]
+    assert metrics["ensemble"] == [str(other)] and alone != pytest.approx(metrics["loss"], rel=1e-3)
+    assert "averaged with: `" + str(other) in (tmp_path / "rep" / "report.md").read_text()

@@ -1,8 +1,8 @@
 """`photo.yaml` on three seeds, each measured on a photo folder: the table docs/real-photos.md prints per change.
 
-    python scripts/lab/seed_photos.py ../shared/photos LABEL [FIT_FLAG ...]
+    python scripts/lab/seed_photos.py ../shared/photos LABEL [--seeds=42,7,1] [FIT_FLAG ...]
 
-Each seed (42, the one `make run` trains, then 7 and 1) is `signmnist fit --config photo` plus the flags,
+Each seed (by default 42, the one `make run` trains, then 7 and 1) is `signmnist fit --config photo` plus the flags,
 timed as a whole command, then `signmnist eval-photos` of its best checkpoint; checkpoints and results go
 to reports/seeds/LABEL/. Prints one markdown row a seed: official test accuracy, photos overall, per
 source, and the photos read right of the letters that were weakest (T S G P V H R). The photos are
@@ -35,9 +35,12 @@ def _photos(ckpt: Path, photos: str, out: Path) -> dict:
 
 def main() -> None:
     photos, label, flags = sys.argv[1], sys.argv[2], sys.argv[3:]
+    seeds = [42, 7, 1]
+    if flags and flags[0].startswith("--seeds="):
+        seeds = [int(s) for s in flags.pop(0).removeprefix("--seeds=").split(",")]
     root = Path("reports/seeds") / re.sub(r"[^A-Za-z0-9_.-]", "_", label)
     print(f"| seed | fit s | official test | photos | sources | {' | '.join(LETTERS)} |")
-    for seed in (42, 7, 1):
+    for seed in seeds:
         seconds, test = _fit(seed, root / str(seed), flags)
         r = _photos(root / str(seed) / "best.ckpt", photos, root / f"{seed}-eval")
         sources = " / ".join(f"{s['correct'] / s['n']:.1%}" for s in r["per_source"])

@@ -24,7 +24,8 @@ from signmnist.core.facts import MISSING_LABELS
 from signmnist.core.fsutil import atomic_output
 from signmnist.data import landmark_store
 from signmnist.data.datafile import Split, load_csv
-from signmnist.model.checkpoint import load_checkpoint, load_system
+from signmnist.inference.export import inference_graph, load_members
+from signmnist.model.checkpoint import load_checkpoint
 
 FILES = ("metrics.json", "confusion_matrix.png", "training_curves.png", "mistakes.png", "samples.png", "report.md")
 
@@ -102,11 +103,11 @@ def _check_writable(out: Path) -> None:
         raise SignMnistError(f"{out}: cannot write the report there ({e.strerror or e})") from None
 
 
-def _predict(system: torch.nn.Module, split: Split) -> np.ndarray:
-    graph = system.inference_graph()
+def _predict(members: list, split: Split) -> np.ndarray:
+    graph = inference_graph(members)  # one system's, or the mean of an ensemble's, as exported
     images = split.images
     # A model that reads hand landmarks is measured with the rows' landmarks (shipped, cached or searched).
-    points = landmark_store.for_split(split) if system.preprocess.landmarks else None
+    points = landmark_store.for_split(split) if members[0].preprocess.landmarks else None
     batches = []
     with torch.inference_mode():
         for i in range(0, len(images), 2048):
@@ -143,19 +144,25 @@ class _Inputs:
     """Everything a report reads, loaded and checked before anything is written."""
 
     ckpt: Path
-    system: torch.nn.Module
+    members: list  # the systems of `ckpt` and of the ensemble's other checkpoints
     raw: dict
     test: Split
     train_path: Path
     curves: tuple | None
 
     @property
+    def system(self) -> torch.nn.Module:
+        return self.members[0]
+
+    @property
     def log_dir(self) -> str | None:
         return self.raw.get("signmnist_log_dir")
 
 
-def _read_inputs(ckpt: Path, test_path: Path | None, train_path: Path | None, metrics_csv: Path | None) -> _Inputs:
-    system, raw = load_system(ckpt), load_checkpoint(ckpt)
+def _read_inputs(
+    ckpt: Path, ensemble: list[Path], test_path: Path | None, train_path: Path | None, metrics_csv: Path | None
+) -> _Inputs:
+    members, raw = load_members(ckpt, ensemble), load_checkpoint(ckpt)
     data_hp = raw.get("datamodule_hyper_parameters", {})
     test_path = Path(test_path or data_hp.get("test_path", "data/sign_mnist_test.csv.gz"))
     train_path = Path(train_path or data_hp.get("train_path", "data/sign_mnist_train.csv.gz"))
@@ -164,7 +171,7 @@ def _read_inputs(ckpt: Path, test_path: Path | None, train_path: Path | None, me
     test = load_csv(test_path)
     load_csv(train_path)
     curves = read_curves(metrics_csv) if metrics_csv and metrics_csv.is_file() else None
-    return _Inputs(ckpt, system, raw, test, train_path, curves)
+    return _Inputs(ckpt, members, raw, test, train_path, curves)
 
 
 def _pictures(inputs: _Inputs, probs: np.ndarray, accuracy: float, out: Path) -> str:
@@ -172,7 +179,8 @@ def _pictures(inputs: _Inputs, probs: np.ndarray, accuracy: float, out: Path) ->
     letters, test = inputs.system.preprocess.labels, inputs.test
     counts = np.zeros((len(letters), len(letters)), dtype=int)
     np.add.at(counts, (test.labels, probs.argmax(1)), 1)
-    title = f"{inputs.system.hparams.arch.upper()} on the official test set: accuracy {accuracy:.2%}"
+    model = inputs.system.hparams.arch.upper() + (f", mean of {len(inputs.members)}" if len(inputs.members) > 1 else "")
+    title = f"{model} on the official test set: accuracy {accuracy:.2%}"
     plot_confusion(counts, letters, out / "confusion_matrix.png", title)
     if inputs.curves:
         plot_curves(*inputs.curves, out / "training_curves.png")
@@ -186,6 +194,7 @@ def report(
     test_path: Path | None = None,
     train_path: Path | None = None,
     metrics_csv: Path | None = None,
+    ensemble: list[Path] | None = None,
 ) -> dict:
     """Evaluate a checkpoint on the official test set and write metrics.json, pictures and report.md.
 
@@ -197,18 +206,25 @@ def report(
         test_path: Official test CSV (default: the one the checkpoint was trained with).
         train_path: Train CSV for samples.png (default: the one the checkpoint was trained with).
         metrics_csv: The run's CSVLogger metrics.csv (default: found through the checkpoint).
+        ensemble: More checkpoints with the same preprocessing: the report measures the mean of their
+            probabilities and `ckpt`'s, as `signmnist export --ensemble` deploys it (curves and
+            hyperparameters are `ckpt`'s).
     """
-    inputs = _read_inputs(ckpt, test_path, train_path, metrics_csv)
+    ensemble = list(ensemble or [])
+    inputs = _read_inputs(ckpt, ensemble, test_path, train_path, metrics_csv)
     _check_writable(out)
-    probs = _predict(inputs.system, inputs.test)
+    probs = _predict(inputs.members, inputs.test)
     metrics = compute_metrics(probs, inputs.test.labels, inputs.system.preprocess.labels)
     metrics["checkpoint"] = str(ckpt)
+    if ensemble:
+        metrics["ensemble"] = [str(p) for p in ensemble]
     mistakes_title = _pictures(inputs, probs, metrics["accuracy"], out)
     with atomic_output(out / "metrics.json", durable=False) as tmp:
         tmp.write_text(json.dumps(metrics, indent=2))
     meta = {
         "ckpt": ckpt,
         "ckpt_sha": sha256(ckpt),
+        "ensemble": [(p, sha256(p)) for p in ensemble],
         "hparams": {k: v for k, v in inputs.raw["hyper_parameters"].items() if not k.startswith("_")},
         "files": [(p, sha256(p)) for p in (inputs.train_path, inputs.test.path)],
         "config": Path(inputs.log_dir) / "config.yaml" if inputs.log_dir else None,
@@ -217,7 +233,8 @@ def report(
     }
     with atomic_output(out / "report.md", durable=False) as tmp:
         tmp.write_text(render_markdown(metrics, meta))
-    print(f"report for {ckpt}: test accuracy {metrics['accuracy']:.4f}, written to {out}/ ({', '.join(FILES)})")
+    sources = f"{ckpt} + {len(ensemble)} more (mean probability)" if ensemble else str(ckpt)
+    print(f"report for {sources}: test accuracy {metrics['accuracy']:.4f}, written to {out}/ ({', '.join(FILES)})")
     return metrics
 
 
@@ -225,7 +242,8 @@ def render_markdown(metrics: dict, meta: dict) -> str:
     """The one-page report.md."""
     m = metrics
     lines = [
-        f"# Evaluation report: {meta['hparams'].get('arch', '?').upper()}",
+        f"# Evaluation report: {meta['hparams'].get('arch', '?').upper()}"
+        + (f", the mean of {len(meta['ensemble']) + 1} checkpoints" if meta.get("ensemble") else ""),
         "",
         f"Official test set: **accuracy {m['accuracy']:.4f}**, loss {m['loss']:.4f}, {m['samples']} images. "
         f"Macro F1 {m['macro']['f1']:.4f}, weighted F1 {m['weighted']['f1']:.4f} (over the 24 letters with samples).",
@@ -251,6 +269,8 @@ def render_markdown(metrics: dict, meta: dict) -> str:
         else:
             lines.append(f"| {letter} | — | — | — | 0 ({r['note']}) |")
     lines += ["", "## Provenance", "", f"- checkpoint: `{meta['ckpt']}` (sha256 `{meta['ckpt_sha'][:16]}…`)"]
+    for path, digest in meta.get("ensemble", []):
+        lines.append(f"- averaged with: `{path}` (sha256 `{digest[:16]}…`)")
     if meta["config"]:
         lines.append(f"- config: `{meta['config']}`")
     lines.append("- model: " + ", ".join(f"{k}={v}" for k, v in meta["hparams"].items() if k != "preprocess"))

@@ -102,7 +102,8 @@ def _arch(members: list[SignMNISTSystem]) -> str:
     return archs[0] if len(archs) == 1 else f"mean of {len(archs)}: {', '.join(archs)}"
 
 
-def _load_members(ckpt: Path, ensemble: list[Path]) -> list[SignMNISTSystem]:
+def load_members(ckpt: Path, ensemble: list[Path]) -> list[SignMNISTSystem]:
+    """The systems of `ckpt` and of every checkpoint in `ensemble`, checked to share one preprocessing."""
     members = [load_system(ckpt)]
     for path in ensemble:
         member = load_system(path)
@@ -154,7 +155,7 @@ def export(
     """
     if format not in ("onnx", "torchscript"):
         raise SignMnistError(f"--format: expected 'onnx' or 'torchscript', got {format!r}")
-    members = _load_members(ckpt, ensemble or [])
+    members = load_members(ckpt, ensemble or [])
     graph = inference_graph(members)
     images = _parity_inputs(load_csv(test_path).images[:parity_images], members[0].preprocess.views)
     inputs = [torch.from_numpy(images)]
