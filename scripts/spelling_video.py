@@ -2,9 +2,9 @@
 
     python scripts/spelling_video.py "HELLO WORLD" hello.mp4
 
-Each letter is the first official test row of that letter in which MediaPipe finds a hand (the shipped
-landmarks say which; no model chooses the rows), upscaled into a 640x480 frame and held 1 s; a space is
-1.5 s without a hand.
+Each letter is the first official test row of that letter in which MediaPipe finds a hand, both in the
+row (the shipped landmarks say which) and in its video frame searched from scratch, as after a pause (no
+model chooses the rows), upscaled into a 640x480 frame and held 1 s; a space is 1.5 s without a hand.
 """
 
 import sys
@@ -15,7 +15,7 @@ from signmnist.commands.synthetic import found_rows, script, write_video
 
 def main() -> None:
     text, out = sys.argv[1].upper(), Path(sys.argv[2])
-    write_video(script(text, found_rows(text)), out)
+    write_video(script(text, found_rows(text, in_frame=True)), out)
     print(f"written {out}")
 
 

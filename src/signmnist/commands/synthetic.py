@@ -13,6 +13,7 @@ from signmnist.core.facts import LETTERS
 from signmnist.data import landmark_store
 from signmnist.data.datafile import load_csv
 from signmnist.inference.runtime import Classifier
+from signmnist.vision import hands
 
 FPS = 15  # frames a second of the synthetic videos
 TEST_CSV = Path("data/sign_mnist_test.csv.gz")
@@ -62,13 +63,47 @@ def script(text: str, rows: dict[str, np.ndarray], hold: float = 1.0, gap: float
     return frames + blank
 
 
-def found_rows(letters: str, test: Path = TEST_CSV) -> dict[str, np.ndarray]:
+def found_rows(letters: str, test: Path = TEST_CSV, in_frame: bool = False) -> dict[str, np.ndarray]:
     """For each letter, the first official test row in which MediaPipe finds a hand (per the shipped
-    landmarks): rows that no model chose, for demonstrations."""
+    landmarks): rows that no model chose, for demonstrations.
+
+    Args:
+        letters: The letters wanted (spaces are skipped).
+        test: The official test CSV.
+        in_frame: Also require that MediaPipe finds the hand in the row's video `frame` as `write_video`
+            compresses it, searched from scratch as after a pause (a hand found only when tracked from
+            the letter before, or lost to compression, would leave its letter out of a video).
+
+    Raises:
+        LookupError: no such row among a letter's rows (`in_frame`: among its first 40 with a hand).
+    """
     split = load_csv(test)
     found = ~np.isnan(landmark_store.for_split(split)).any(axis=(1, 2))
-    first = {c: np.flatnonzero((split.labels == LETTERS.index(c)) & found)[0] for c in set(letters) - {" "}}
-    return {c: split.images[int(i)] for c, i in first.items()}
+    rows = {}
+    for c in sorted(set(letters) - {" "}):
+        candidates = np.flatnonzero((split.labels == LETTERS.index(c)) & found)
+        if in_frame:  # the first 40 at most, searched one by one until a hand is found
+            first = next((i for i in candidates[:40] if _found_in_video(split.images[i])), None)
+            candidates = [] if first is None else [first]
+        if not len(candidates):
+            where = " in its frame" if in_frame else ""
+            raise LookupError(f"no official test row of {c} whose hand MediaPipe finds{where}")
+        rows[c] = split.images[int(candidates[0])]
+    return rows
+
+
+def _found_in_video(row: np.ndarray) -> bool:
+    """MediaPipe finds the hand of `row`'s frame as `write_video` compresses it, searched from scratch."""
+    import tempfile
+
+    import cv2
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_video([frame(row)] * 3, Path(tmp) / "row.mp4")
+        capture = cv2.VideoCapture(str(path))
+        ok, bgr = capture.read()
+        capture.release()
+    return ok and hands.find_hand(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), pads=(0.0,)) is not None
 
 
 def spellable_rows(letters: str, classifier: Classifier, test: Path = TEST_CSV) -> dict[str, np.ndarray]:
