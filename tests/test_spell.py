@@ -64,3 +64,25 @@ def test_bad_video_input_is_one_line_and_writes_nothing(kind, photo_model, tmp_p
     line = proc.stderr.strip().splitlines()[-1]
     assert line.startswith("signmnist: error:") and needle in line and path.name in line
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_the_demo_videos_letters_are_rows_whose_hands_survive_the_videos_compression(tmp_path, monkeypatch):
+    import cv2
+
+    from signmnist.commands import synthetic
+    from signmnist.vision import hands
+
+    rows = synthetic.found_rows("WO", in_frame=True)  # W's and O's first found rows are lost to compression
+    video = synthetic.write_video(synthetic.script("WO", rows), tmp_path / "wo.mp4")
+    capture, frames = cv2.VideoCapture(str(video)), []
+    while (got := capture.read())[0]:
+        frames.append(cv2.cvtColor(got[1], cv2.COLOR_BGR2RGB))
+    capture.release()
+    half, hold = synthetic.FPS // 2, synthetic.FPS  # 0.5 s without a hand, then each letter held 1 s
+    for k in range(2):
+        middle = frames[half + k * hold + hold // 2]
+        assert hands.find_hand(middle, pads=(0.0,)) is not None, "WO"[k]
+
+    monkeypatch.setattr(hands, "find_hand", lambda *args, **kwargs: None)
+    with pytest.raises(LookupError, match="of W whose hand MediaPipe finds in its frame"):
+        synthetic.found_rows("W", in_frame=True)
