@@ -139,7 +139,7 @@ def test_report_and_classify_measure_a_landmark_model_with_the_rows_landmarks(mo
     ckpt = _with_landmark_net(trained["ckpt"], tmp_path / "lm.ckpt")
     clf = load_classifier(ckpt)
     expected = clf.predict(rows.images[:, None], points)
-    np.testing.assert_allclose(report._predict(load_system(ckpt), rows), expected, atol=1e-6)
+    np.testing.assert_allclose(report._predict([load_system(ckpt)], rows), expected, atol=1e-6)
     items = list(predict_items(iter_items([str(trained["test"])], clf), clf, top_k=1))
     assert [it.result["letter"] for it in items] == [clf.preprocess.labels[i] for i in expected.argmax(1)]
     np.testing.assert_allclose([it.result["probability"] for it in items], expected.max(1), atol=1e-5)

@@ -30,12 +30,14 @@ def _run(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[subprocess
     return proc, time.perf_counter() - start
 
 
-def _fit(train: Path, test: Path, work: Path, epochs: int | None, env: dict | None = None) -> tuple[float, float, Path]:
+def _fit(
+    train: Path, test: Path, work: Path, epochs: int | None, env: dict | None = None, flags: tuple[str, ...] = ()
+) -> tuple[float, float, Path]:
     """`signmnist fit --config photo` as a command: (wall seconds, official test accuracy, best checkpoint)."""
     ckpt = work / "ckpt"
     cmd = [sys.executable, "-m", "signmnist", "fit", "--config", "photo", f"--data.train_path={train}",
            f"--data.test_path={test}", f"--checkpoint.dirpath={ckpt}", "--trainer.logger=false",
-           *([f"--trainer.max_epochs={epochs}"] if epochs else [])]  # fmt: skip
+           *([f"--trainer.max_epochs={epochs}"] if epochs else []), *flags]  # fmt: skip
     proc, seconds = _run(cmd, work, env)
     return seconds, float(re.search(r"test acc\s+([\d.]+)", proc.stdout).group(1)), ckpt / "best.ckpt"
 
@@ -56,6 +58,17 @@ def bench_photo_training(train: Path, test: Path, work: Path, cold: bool, sizes:
         seconds, acc, _ = _fit(cold_dir / train.name, cold_dir / test.name, cold_dir, sizes.photo_epochs, env)
         t.rows.append(["none: every row searched (2 processes), then trained", f"{seconds:.0f}", f"{acc:.4f}"])
     return t, best
+
+
+def fit_members(train: Path, test: Path, work: Path, sizes: Sizes, seeds: tuple[int, ...]) -> list[Path]:
+    """The other fits of the deployed mean (`make run`'s other seeds), untimed: their best checkpoints."""
+    best = []
+    for seed in seeds:
+        folder = _fresh(work / f"seed{seed}")
+        best.append(
+            _fit(train.resolve(), test.resolve(), folder, sizes.photo_epochs, flags=(f"--seed_everything={seed}",))[2]
+        )
+    return best
 
 
 def _fresh(folder: Path) -> Path:
