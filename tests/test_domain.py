@@ -65,3 +65,13 @@ def test_the_domain_head_is_not_part_of_what_is_deployed():
     names = {name for name, _ in system.inference_graph().named_parameters()}
     assert names and not any("domain" in name for name in names)
     assert isinstance(system.domain_head, DomainHead)
+
+
+def test_a_batch_without_a_hand_still_reaches_every_trained_parameter_with_a_zero_loss():
+    system = _system(1.0)
+    points = torch.full((4, 21, 3), float("nan"))  # no hand found: only built hands could train, and n = 0 here
+    loss = system._landmark_loss(points, torch.arange(4), torch.zeros(4, dtype=torch.bool))
+    loss.backward()
+    assert loss.item() == 0.0
+    for module in (system.landmark_net, system.domain_head):
+        assert all(p.grad is not None and not p.grad.any() for p in module.parameters())  # as DDP expects

@@ -185,7 +185,9 @@ class SignMNISTSystem(L.LightningModule):
         # Only rows where MediaPipe found a hand (three in four of the dataset's) train the landmark network.
         found = hand_found(points)  # (B,)
         if not found.any():  # a zero loss that still reaches every parameter, as DDP expects
-            return self.landmark_net(points.new_zeros(1, NUM_POINTS, 3)).sum() * 0.0
+            hidden = self.landmark_net.embed(points.new_zeros(1, NUM_POINTS, 3))  # (1, 256)
+            head = self.domain_head(hidden, 0.0).sum() if self.domain_head is not None else 0.0
+            return (self.landmark_net.layers[-1](hidden).sum() + head) * 0.0
         features = augment_landmarks(normalize_landmarks(points[found]), tilt=self.hparams.landmark_tilt)  # (F, 21, 3)
         hidden = self.landmark_net.embed(features)  # (F, 256)
         logits = self.landmark_net.layers[-1](hidden)  # (F, 25)
