@@ -30,6 +30,8 @@ def test_the_domain_head_needs_built_hands_and_landmarks():
         SignMNISTSystem(preprocess={"landmarks": True}, domain_adversarial=1.0)
     with pytest.raises(ConfigError, match="domain_adversarial"):
         SignMNISTSystem(synthetic_hands=0.5, domain_adversarial=1.0)
+    with pytest.raises(ConfigError, match="strength >= 0, got -1"):
+        SignMNISTSystem(preprocess={"landmarks": True}, synthetic_hands=0.5, domain_adversarial=-1.0)
     assert SignMNISTSystem(preprocess={"landmarks": True}, synthetic_hands=0.5).domain_head is None
 
 

@@ -91,8 +91,12 @@ class LandmarkMLP(nn.Module):
         """Normalised landmarks (B, 21, 3) -> the last hidden layer's features (B, hidden)."""
         return self.layers[:-1](self.features(landmarks))  # (B, 21, 3) -> (B, F) -> (B, hidden)
 
+    def classify(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer's features (B, hidden) -> logits (B, 25)."""
+        return self.layers[-1](hidden)
+
     def forward(self, landmarks: torch.Tensor) -> torch.Tensor:
-        return self.layers[-1](self.embed(landmarks))  # (B, hidden) -> (B, 25)
+        return self.classify(self.embed(landmarks))  # (B, 21, 3) -> (B, hidden) -> (B, 25)
 
 
 ARCHS: dict[str, type[nn.Module]] = {"mlp": MLP, "cnn": CNN}

@@ -85,6 +85,8 @@ class SignMNISTSystem(L.LightningModule):
         self.net = build_model(arch, width, dropout)
         # A second network on the hand landmarks, for models whose preprocessing reads them.
         self.landmark_net = LandmarkMLP(features=landmark_features) if self.preprocess.landmarks else None
+        if domain_adversarial < 0:
+            raise ConfigError(f"model.domain_adversarial: expected a strength >= 0, got {domain_adversarial}")
         if domain_adversarial and not (synthetic_hands > 0 and self.landmark_net is not None):
             raise ConfigError("model.domain_adversarial: needs model.synthetic_hands > 0 and landmarks to read")
         # Trains only: guesses whether a hand was built, through a reversed gradient (domain.py); not exported.
@@ -187,10 +189,10 @@ class SignMNISTSystem(L.LightningModule):
         if not found.any():  # a zero loss that still reaches every parameter, as DDP expects
             hidden = self.landmark_net.embed(points.new_zeros(1, NUM_POINTS, 3))  # (1, 256)
             head = self.domain_head(hidden, 0.0).sum() if self.domain_head is not None else 0.0
-            return (self.landmark_net.layers[-1](hidden).sum() + head) * 0.0
+            return (self.landmark_net.classify(hidden).sum() + head) * 0.0
         features = augment_landmarks(normalize_landmarks(points[found]), tilt=self.hparams.landmark_tilt)  # (F, 21, 3)
         hidden = self.landmark_net.embed(features)  # (F, 256)
-        logits = self.landmark_net.layers[-1](hidden)  # (F, 25)
+        logits = self.landmark_net.classify(hidden)  # (F, 25)
         loss = F.cross_entropy(logits, labels[found], label_smoothing=self.hparams.label_smoothing)
         if self.domain_head is None:
             return loss
