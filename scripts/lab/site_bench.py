@@ -1,9 +1,11 @@
-"""The benchmark's `web` section on the model in the package instead of a freshly trained one: the static page's
-load time, photo time, Live frames/s and its letters against Python's (measuring only).
+"""The benchmark's `web` section on the model in the package (or on given models) instead of a freshly trained
+one: the static page's load time, photo time, Live frames/s and its letters against Python's (measuring only).
 
-    python scripts/lab/site_bench.py [PHOTOS]     # default: ../shared/photos (synthetic photos where it is absent)
+    python scripts/lab/site_bench.py [PHOTOS] [MODEL ...]   # default: ../shared/photos, the model in the package
 
-Run from the checkout (it builds the page from web/'s pinned packages into a temporary folder).
+Several models are measured in turn, in the order given (interleave them, A B A B, to compare two on a
+machine whose speed drifts). Run from the checkout (it builds the page from web/'s pinned packages into a
+temporary folder).
 """
 
 import sys
@@ -20,9 +22,11 @@ TEST = Path("data/sign_mnist_test.csv.gz")
 
 def main() -> None:
     photos = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("../shared/photos")
-    work = Path(tempfile.mkdtemp(prefix="site-bench-"))
-    folder, what = photo_folder(photos if photos.is_dir() else None, TEST, work, FULL.synthetic_photos)
-    print(bench_web(bundled_model(), folder, what, TEST, work, FULL).markdown())
+    models = [Path(m) for m in sys.argv[2:]] or [bundled_model()]
+    for model in models:
+        work = Path(tempfile.mkdtemp(prefix="site-bench-"))
+        folder, what = photo_folder(photos if photos.is_dir() else None, TEST, work, FULL.synthetic_photos)
+        print(f"{model}\n{bench_web(model, folder, what, TEST, work, FULL).markdown()}", flush=True)
 
 
 if __name__ == "__main__":
