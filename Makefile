@@ -27,7 +27,8 @@ train-seed: setup
 ## and its landmark network a whole letter of photos; the mean of three does neither on the seeds measured).
 PHOTO_SEEDS := 7 1
 comma := ,
-PHOTO_ENSEMBLE := [$(subst $() $(),$(comma),$(foreach s,$(PHOTO_SEEDS),checkpoints/photo-seed$(s)/best.ckpt))]
+space := $() $()
+PHOTO_ENSEMBLE := [$(subst $(space),$(comma),$(foreach s,$(PHOTO_SEEDS),checkpoints/photo-seed$(s)/best.ckpt))]
 
 train-photo: setup
 	$(BIN)/signmnist fit --config photo
@@ -45,7 +46,7 @@ train-cnn: setup
 BUNDLED := src/signmnist/inference/bundled/photo.onnx
 model: train-photo
 	$(BIN)/signmnist export --ckpt checkpoints/photo/best.ckpt --ensemble='$(PHOTO_ENSEMBLE)' --out $(BUNDLED) \
-		--measure --about '{"config": "photo", "seed": "42, $(subst $() $(),$(comma) ,$(PHOTO_SEEDS)) (mean)", "made_by": "make model"}'
+		--measure --about '{"config": "photo", "seed": "42, $(subst $(space),$(comma)$(space),$(PHOTO_SEEDS)) (mean)", "made_by": "make model"}'
 	$(BIN)/signmnist info --ckpt $(BUNDLED)
 
 ## The dataset's hand landmarks, shipped in data/*.landmarks.npz: rewrite them (12–14 minutes on 2 cores).

@@ -37,9 +37,7 @@ def _sets(system: torch.nn.Module, data: SignMNISTDataModule, root: Path) -> dic
         "official test set": fused(networks(system, *data.test_set), w),
         f"photos ({root}; measured only)": fused(photo_set(system, root), w),
     }
-    out = {k: None for k, v in sets.items() if v is None}
-    out.update({k: (v[0], temper(v[0], t), v[1]) for k, v in sets.items() if v is not None})
-    return out
+    return {k: v and (v[0], temper(v[0], t), v[1]) for k, v in sets.items()}
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from signmnist.core.facts import MISSING_LABELS
 from signmnist.core.fsutil import atomic_output
 from signmnist.data import landmark_store
 from signmnist.data.datafile import Split, load_csv
-from signmnist.inference.export import inference_graph, load_members
+from signmnist.inference.export import describe_members, inference_graph, load_members
 from signmnist.model.checkpoint import load_checkpoint
 
 FILES = ("metrics.json", "confusion_matrix.png", "training_curves.png", "mistakes.png", "samples.png", "report.md")
@@ -233,8 +233,8 @@ def report(
     }
     with atomic_output(out / "report.md", durable=False) as tmp:
         tmp.write_text(render_markdown(metrics, meta))
-    sources = f"{ckpt} + {len(ensemble)} more (mean probability)" if ensemble else str(ckpt)
-    print(f"report for {sources}: test accuracy {metrics['accuracy']:.4f}, written to {out}/ ({', '.join(FILES)})")
+    what = describe_members(ckpt, ensemble)
+    print(f"report for {what}: test accuracy {metrics['accuracy']:.4f}, written to {out}/ ({', '.join(FILES)})")
     return metrics
 
 

@@ -102,6 +102,11 @@ def _arch(members: list[SignMNISTSystem]) -> str:
     return archs[0] if len(archs) == 1 else f"mean of {len(archs)}: {', '.join(archs)}"
 
 
+def describe_members(ckpt: Path, ensemble: list[Path]) -> str:
+    """How a command names what it read: the checkpoint, and how many more it averaged in."""
+    return f"{ckpt} + {len(ensemble)} more (mean probability)" if ensemble else str(ckpt)
+
+
 def load_members(ckpt: Path, ensemble: list[Path]) -> list[SignMNISTSystem]:
     """The systems of `ckpt` and of every checkpoint in `ensemble`, checked to share one preprocessing."""
     members = [load_system(ckpt)]
@@ -181,8 +186,7 @@ def export(
             record_in(tmp, provenance(ckpt, about, accuracy))
             if accuracy is not None:
                 print(f"official test accuracy of the export: {accuracy:.4f} ({test_path})")
-    sources = f"{ckpt} + {len(members) - 1} more (mean probability)" if len(members) > 1 else str(ckpt)
-    print(f"exported {sources} -> {out} ({format})\n{result}")
+    print(f"exported {describe_members(ckpt, ensemble or [])} -> {out} ({format})\n{result}")
     return result
 
 
