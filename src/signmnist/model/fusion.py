@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import torch
 
-# The image network keeps the larger share. The photo-like rows overrate the landmark network: their
-# landmarks are near-copies of training rows' (it reads 93% of the validation split's, 89% of the
-# official test set's), so the weight they pick (0.5-0.55) lets noisy landmarks outvote a right image
-# on clean rows (uncapped, three seeds fell to 0.992-0.997 on the official test set; docs/real-photos.md).
+# The image network keeps the larger share. The photo-like rows overrate the landmark network (their
+# landmarks are near-copies of training rows'), so the weight they pick uncapped lets noisy landmarks
+# outvote a right image on clean rows and costs official test accuracy (docs/real-photos.md).
 MAX_WEIGHT = 0.4
 GRID = torch.linspace(0.0, MAX_WEIGHT, 9)  # candidate weights of the landmark network, steps of 0.05
 

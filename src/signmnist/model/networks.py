@@ -107,7 +107,7 @@ def build_model(arch: str, width: int, dropout: float) -> nn.Module:
     if arch == "mlp":
         return MLP(dropout=dropout)
     if arch == "cnn":
-        # Channels-last convolution weights: a training step at batch 128 took 29 instead of 50 ms (width 16)
-        # and 53 instead of 74 ms (width 24) on the 2-core CI machine; the input (one channel) needs no change.
+        # Channels-last convolution weights: oneDNN's faster convolution path on CPU (docs/speed.md, Training);
+        # the input (one channel) needs no change.
         return CNN(width=width, dropout=dropout).to(memory_format=torch.channels_last)
     raise ValueError(f"unknown arch {arch!r}; expected one of {sorted(ARCHS)}")

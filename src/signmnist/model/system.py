@@ -114,9 +114,8 @@ class SignMNISTSystem(L.LightningModule):
     def __setattr__(self, name: str, value: Any) -> None:
         # Lightning sets bookkeeping attributes (e.g. `_current_fx_name`) about 45 times per training step,
         # and nn.Module.__setattr__ runs Parameter/Module/buffer checks for each. Plain values that shadow
-        # no parameter, buffer or submodule skip them. `python scripts/lab/setattr_cost.py` on the 2-core CI
-        # machine (two runs): 0.6-0.9 vs 2.0-3.6 us per set, 45 sets per step, so 0.06-0.13 ms of the seed MLP's
-        # ~3.5 ms step (2-4%): kept, as the MLP sits at its 1.3x-of-a-bare-loop target.
+        # no parameter, buffer or submodule skip them: a few percent of the seed MLP's step, which sits at its
+        # ratio-to-a-bare-loop target (`python scripts/lab/setattr_cost.py`; docs/speed.md).
         shadows = name in self._parameters or name in self._buffers or name in self._modules
         if type(value) in _PLAIN_TYPES and not shadows:
             object.__setattr__(self, name, value)
@@ -333,7 +332,7 @@ def make_optimizer(net: torch.nn.Module, name: str, lr: float, weight_decay: flo
     params = list(net.parameters())
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=0.9, nesterov=True, weight_decay=weight_decay)
-    # One fused kernel per step instead of a handful of ops per parameter (measured: ~0.3 ms/step saved).
+    # One fused kernel per step instead of a handful of ops per parameter (docs/speed.md, Training).
     fused = params[0].device.type in ("cpu", "cuda")
     cls = torch.optim.Adam if name == "adam" else torch.optim.AdamW
     return cls(params, lr=lr, weight_decay=weight_decay, fused=fused)

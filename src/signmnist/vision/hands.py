@@ -40,8 +40,8 @@ _size = max(1, os.cpu_count() or 1)  # the most graphs the pool makes
 _make_lock = threading.Lock()  # creating a graph redirects fd 2, which must not interleave
 MIN_CONFIDENCE = 0.3  # of the palm detector; below MediaPipe's 0.5 default, as hands here fill the frame
 # MediaPipe's full palm-detection and landmark models (complexity 1), not the lite ones (0): a lite
-# search costs two thirds as much, but a photo model trained on lite landmarks read 77.6-78.5% of the real
-# photos against 84.5-85.4% (three seeds each; docs/speed.md). A change here must bump
+# search costs less, but a photo model trained on lite landmarks reads real photos clearly worse
+# (docs/speed.md). A change here must bump
 # landmarks.LANDMARK_FORMAT, since the dataset's shipped landmarks come from this search.
 MODEL_COMPLEXITY = 1
 # The wheel's model files of each complexity: (palm detector, landmark model), packed by `task_bundle`.
@@ -276,7 +276,7 @@ def hand_box(points: np.ndarray, margin: float = 0.2) -> tuple[int, int, int, in
     The dataset's crops show the whole hand with a little space around it; 0.2 was fixed by eye on
     train images, not tuned on photos. (Upscaled and edge-padded, half of the train images give
     landmarks, suggesting 0.35; that sample is biased towards hands well inside the frame, and 0.35
-    measured worse on photos, so 0.2 stays: see the README's ablation notes.)
+    measured worse on photos, so 0.2 stays: docs/lab/2026-11-27_robust-model.md, the ablation.)
     """
     (x0, y0), (x1, y1) = points[:, :2].min(0), points[:, :2].max(0)
     side = int(max(max(x1 - x0, y1 - y0) * (1 + 2 * margin), 8))

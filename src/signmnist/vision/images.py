@@ -26,8 +26,8 @@ MAX_PIXELS = 100_000_000
 MIN_SIDE = 8
 # Photos are read at most this many pixels on their longer side (JPEGs decoded at a reduced scale, then
 # area-averaged): MediaPipe sees a whole photo at 192x192 and a hand at 224x224 anyway, and the model's
-# views are 28x28, so more pixels only cost time (a 12-megapixel photo took 359 ms to read, against
-# 31 ms at 1024; docs/speed.md).
+# views are 28x28, so more pixels only cost time (a phone's 12-megapixel photo reads many times slower;
+# docs/lab/2026-11-27_to_12-05_speed.md).
 MAX_SIDE = 1024
 
 

@@ -32,12 +32,11 @@ if TYPE_CHECKING:  # hands is imported where a hand is searched for (find), not 
 log = logging.getLogger(__name__)
 
 # Images smaller than this (dataset rows, 28x28 files) are upscaled before the hand search: at 28
-# pixels MediaPipe finds nothing; at 112, edge-padded by ROW_PAD, in 77% of the train rows (224 px found
-# no more than 112 with the earlier padding of 0.5).
+# pixels MediaPipe finds nothing; 112 finds as many as larger sides at a fraction of the cost.
 SEARCH_SIDE = 112
 # Upscaled rows are edge-padded by this share of their side before the search: the hand then sits
-# in a frame like a photo's, with room around it. 1.0 finds a hand in 77% of train rows, 0.5 in 49%
-# (scripts/lab/row_search_lab.py; docs/real-photos.md).
+# in a frame like a photo's, with room around it, and MediaPipe finds far more hands than with less room
+# (scripts/lab/row_search_lab.py; docs/lab/2026-11-27_to_12-05_photo-model.md).
 ROW_PAD = 1.0
 # Bump when the search changes (upscale, padding, layout, graph), so stored landmarks are never stale.
 # Format 4: the Tasks API's HandLandmarker instead of the legacy Hands solution.
