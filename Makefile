@@ -65,11 +65,12 @@ report: setup
 web: setup web-packages
 	$(BIN)/signmnist web --out site
 
-## The page's JavaScript packages, pinned in web/package-lock.json (needs Node.js and npm; without them
-## `make test` skips the page's tests with one line).
+## The page's JavaScript packages, pinned in src/signmnist/web/package-lock.json (needs Node.js and npm;
+## without them `make test` skips the page's tests with one line).
+WEB := src/signmnist/web
 web-packages:
-	@if [ -d web/node_modules ]; then :; \
-	elif command -v npm >/dev/null; then (cd web && npm ci --ignore-scripts --no-audit --no-fund --silent); \
+	@if [ -d $(WEB)/node_modules ]; then :; \
+	elif command -v npm >/dev/null; then (cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --silent); \
 	else echo "no npm: the static page's tests will skip"; fi
 
 ## All tests, the slow end-to-end ones included.

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from signmnist.commands.adapt import READABLE, TRAIN_CSV
-from signmnist.commands.plots import landmark_grid
 from signmnist.core.facts import LETTERS
 from signmnist.data import landmark_store
 from signmnist.data.datafile import load_csv
+from signmnist.reports.plots import landmark_grid
 
 
 def main() -> None:

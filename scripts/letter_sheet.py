@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from signmnist.commands.plots import landmark_grid
 from signmnist.data.handshapes import letters, mean_shape
+from signmnist.reports.plots import landmark_grid
 
 
 def main() -> None:

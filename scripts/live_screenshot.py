@@ -19,8 +19,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from signmnist.commands.bench.loadtest import running_server
-from signmnist.commands.synthetic import FPS, found_rows, frame, script, write_y4m
+from signmnist.bench.loadtest import running_server
+from signmnist.bench.synthetic import FPS, found_rows, frame, script, write_y4m
 
 WORD = "HELLO"
 

@@ -14,7 +14,7 @@ from live_screenshot import served_page  # the same headless Chromium, without a
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from signmnist.commands.synthetic import TEST_CSV, synthetic_photos
+from signmnist.bench.synthetic import TEST_CSV, synthetic_photos
 from signmnist.vision.images import find_images
 
 

@@ -10,7 +10,7 @@ model chooses the rows), upscaled into a 640x480 frame and held 1 s; a space is 
 import sys
 from pathlib import Path
 
-from signmnist.commands.synthetic import found_rows, script, write_video
+from signmnist.bench.synthetic import found_rows, script, write_video
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from signmnist.commands.synthetic import TEST_CSV, synthetic_photos
+from signmnist.bench.synthetic import TEST_CSV, synthetic_photos
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from signmnist.core.facts import TEST_CSV
 from signmnist.data.datafile import HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,10 +122,10 @@ def photo_model(trained) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def hand_photos(tmp_path_factory) -> list[Path]:
     """24 synthetic photos: official test rows upscaled onto random backdrops (MediaPipe finds some hands)."""
-    from signmnist.commands.synthetic import synthetic_photos
+    from signmnist.bench.synthetic import synthetic_photos
     from signmnist.vision.images import find_images
 
-    return find_images(synthetic_photos(ROOT / "data/sign_mnist_test.csv.gz", tmp_path_factory.mktemp("photos"), 24))
+    return find_images(synthetic_photos(ROOT / TEST_CSV, tmp_path_factory.mktemp("photos"), 24))
 
 
 @pytest.fixture(scope="session")
@@ -138,7 +139,7 @@ def reader_model(tmp_path_factory) -> Path:
     cli_main(["fit", "--config", "cnn", "--trainer.max_epochs=1", f"--checkpoint.dirpath={out / 'ckpt'}",
               "--model.preprocess.crop=hand", "--trainer.logger=false", "--test_after_fit=false",
               "--trainer.enable_progress_bar=false"])  # fmt: skip
-    test = ROOT / "data/sign_mnist_test.csv.gz"
+    test = ROOT / TEST_CSV
     export(out / "ckpt/best.ckpt", out / "cnn.onnx", test_path=test, parity_images=256)
     return out / "cnn.onnx"
 
@@ -152,17 +153,17 @@ def reader_photo_model(reader_model) -> Path:
 @pytest.fixture(scope="session")
 def spelling_rows(reader_model) -> dict:
     """An official test row per letter of `spelling.WORDS` that the reader model reads right in a video frame."""
-    from signmnist.commands.synthetic import spellable_rows
+    from signmnist.bench.synthetic import spellable_rows
     from signmnist.inference.runtime import load_classifier
     from spelling import WORDS
 
-    return spellable_rows(WORDS, load_classifier(reader_model), ROOT / "data/sign_mnist_test.csv.gz")
+    return spellable_rows(WORDS, load_classifier(reader_model), ROOT / TEST_CSV)
 
 
 def chromium(*flags: str):
     """Headless Chromium driven by Selenium, offline but for 127.0.0.1, with `flags` added; skips the test where
     there is none."""
-    from signmnist.commands.bench import browser
+    from signmnist.bench import browser
 
     if why := browser.missing():
         pytest.skip(why)

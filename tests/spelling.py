@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from signmnist.commands.synthetic import FPS, frame, script, write_video, write_y4m
+from signmnist.bench.synthetic import FPS, frame, script, write_video, write_y4m
 
 __all__ = ["FPS", "WORDS", "frame", "script", "write_folder", "write_video", "write_y4m"]
 

@@ -11,13 +11,14 @@ import torch
 
 from conftest import ROOT, assert_clean_failure, run_console, snapshot
 from signmnist.commands.adapt import letter_folders, read_photos
+from signmnist.core.facts import TEST_CSV
 from signmnist.inference.runtime import load_classifier
 from signmnist.model import adaptation
 from signmnist.model.adaptation import Recipe, Shots, accuracy, adapt_system, dataset_shots, trainable
 from signmnist.model.checkpoint import load_system
 from signmnist.model.graph import hand_found
 
-TEST_CSV = ROOT / "data/sign_mnist_test.csv.gz"
+TEST_CSV = ROOT / TEST_CSV
 
 
 @pytest.fixture(scope="module")

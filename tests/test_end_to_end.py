@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cmd, run_console
+from signmnist.core.facts import TEST_CSV
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +58,7 @@ def test_cnn_config_reaches_99_8_percent_on_the_official_test_set(workdir, capfd
 
     pngs = workdir / "pngs"
     pngs.mkdir()
-    for i, img in enumerate(load_csv(ROOT / "data/sign_mnist_test.csv.gz").images):
+    for i, img in enumerate(load_csv(ROOT / TEST_CSV).images):
         Image.fromarray(img).save(pngs / f"{i:05d}.png")
     _, from_csv, _ = run_console(["classify", f"--ckpt={best}", "--json", "data/sign_mnist_test.csv.gz"], workdir,
                                  capfd, monkeypatch)  # fmt: skip
@@ -69,7 +70,7 @@ def test_cnn_config_reaches_99_8_percent_on_the_official_test_set(workdir, capfd
 
 
 def test_bench_runs_only_the_sections_asked_for(tiny_data, tmp_path):
-    from signmnist.commands.bench import bench
+    from signmnist.bench import bench
 
     out = tmp_path / "results.md"
     bench(out=out, train_path=tiny_data[0], test_path=tiny_data[1], sections=["data"])
@@ -79,11 +80,11 @@ def test_bench_runs_only_the_sections_asked_for(tiny_data, tmp_path):
 
 
 def test_bench_photo_folder_is_absolute_for_the_timed_commands(hand_photos, tmp_path, monkeypatch):
-    from signmnist.commands.bench.photo import photo_folder
+    from signmnist.bench.photo import photo_folder
 
     root = hand_photos[0].parent.parent  # ROOT/<LETTER>/*
     monkeypatch.chdir(root.parent)  # given relative, as `make bench` gives ../shared/photos
-    folder, what = photo_folder(Path(root.name), ROOT / "data/sign_mnist_test.csv.gz", tmp_path)
+    folder, what = photo_folder(Path(root.name), ROOT / TEST_CSV, tmp_path)
     assert folder == root.resolve() and folder.is_absolute() and what.startswith(f"{len(hand_photos)} real photos")
     assert what.endswith(f"from {root.name}") and str(root.parent) not in what  # as given, not this machine's path
 
@@ -99,7 +100,9 @@ def test_bench_runs_every_section_and_writes_the_table(trained, tmp_path, capfd,
                     "Photo serving", "Spelling with the language prior", "Static page"):  # fmt: skip
         assert heading in text
     assert "synthetic photos" in text  # no real photos given: it says so
-    assert "skipped: web/package-lock.json not found" in text  # run outside the checkout: the page says why
+    assert (
+        "skipped: src/signmnist/web/package-lock.json not found" in text
+    )  # run outside the checkout: the page says why
     assert "`signmnist bench --quick`: sizes cut" in text  # a quick run says that its numbers measure nothing
     assert "none: every row searched" in text  # the cold-cache training row
     for runtime in ("PyTorch eager", "TorchScript", "ONNX Runtime"):

@@ -67,5 +67,7 @@ def test_the_wheel_in_a_fresh_virtualenv_classifies_with_the_model_in_the_box(in
 def test_shipped_configs_and_the_web_page_come_with_the_wheel(installed):
     names = {p.name for p in (installed / "signmnist/model/configs").iterdir()}
     assert {"mlp.yaml", "cnn.yaml"} <= names
-    assert (installed / "signmnist/server/web/index.html").is_file()
+    for page in ("server.html", "index.html", "skeleton.mjs", "preprocess.mjs", "package-lock.json"):
+        assert (installed / "signmnist/web" / page).is_file(), page  # the browser code, in one place
+    assert not (installed / "signmnist/web/node_modules").exists()
     assert (installed / "signmnist/inference/bundled/photo.onnx").is_file()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from signmnist.commands.bench.loadtest import running_server
+from signmnist.bench.loadtest import running_server
 from spelling import FPS, frame, script
 
 websocket = pytest.importorskip("websocket", reason="websocket-client is not installed")

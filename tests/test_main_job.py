@@ -6,7 +6,7 @@ from conftest import ROOT, run_cmd
 
 
 def test_the_main_job_deploys_the_photo_fits_that_the_bench_measures():
-    from signmnist.commands.bench import PHOTO_SEEDS
+    from signmnist.bench import PHOTO_SEEDS
 
     makefile = (ROOT / "Makefile").read_text()
     seeds = re.search(r"^PHOTO_SEEDS := (.+)$", makefile, re.M).group(1).split()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import run_cmd, run_console
-from signmnist.commands.bench.loadtest import load_test, running_server
+from signmnist.bench.loadtest import load_test, running_server
 from signmnist.inference.inputs import image_items
 from signmnist.inference.runtime import load_classifier
 from signmnist.vision import hands, landmarks

@@ -10,6 +10,7 @@ from PIL import Image
 
 from conftest import ROOT, fake_landmarks, tiny_args
 from signmnist.core.errors import ConfigError
+from signmnist.core.facts import TEST_CSV
 from signmnist.core.preprocess import Preprocess
 from signmnist.data.datafile import load_csv
 from signmnist.inference.export import export
@@ -18,7 +19,8 @@ from signmnist.model.augment import RobustAugment
 from signmnist.model.calibration import temper
 from signmnist.model.cli import cli_main
 from signmnist.model.system import SignMNISTSystem
-from signmnist.vision.hands import Hand, hand_box, hand_mask
+from signmnist.vision.geometry import hand_box, hand_mask
+from signmnist.vision.hands import Hand
 from signmnist.vision.images import MAX_SIDE, _cutout, center_square, crop_box, fills_frame, load_image, trim_square
 
 
@@ -143,7 +145,7 @@ def test_the_cut_out_drawn_in_the_box_equals_the_one_drawn_over_the_whole_photo(
 
 
 def test_large_photos_are_read_at_max_side_with_the_same_answer(tmp_path):
-    row = load_csv(ROOT / "data/sign_mnist_test.csv.gz").images[0]
+    row = load_csv(ROOT / TEST_CSV).images[0]
     small = Image.fromarray(row).resize((MAX_SIDE, MAX_SIDE * 3 // 4), Image.Resampling.BICUBIC)
     small.save(tmp_path / "small.png")
     small.resize((4 * MAX_SIDE, 3 * MAX_SIDE), Image.Resampling.BICUBIC).save(tmp_path / "big.jpg", quality=95)
@@ -261,7 +263,7 @@ def test_unknown_augment_option_is_a_config_error():
 
 
 def test_hand_mask_covers_the_hand_and_nothing_far_from_it():
-    from signmnist.vision.hands import hand_mask
+    from signmnist.vision.geometry import hand_mask
 
     pts = fake_landmarks()
     mask = hand_mask(pts, (200, 200))

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT, chromium, run_cmd
-from signmnist.commands.bench.loadtest import free_port, wait_for_server
+from signmnist.bench.loadtest import free_port, wait_for_server
 from signmnist.data.datafile import load_csv
 from signmnist.inference.runtime import load_classifier
 from signmnist.vision.images import load_image
@@ -328,7 +328,7 @@ def test_admission_runs_in_arrival_order_and_refuses_beyond_its_queue():
 def test_beyond_capacity_photos_get_503_with_retry_after_and_the_rest_keep_their_answers(photo_model, hand_photos):
     """8 clients against one graph and a queue of one: the surplus is refused with Retry-After, never an
     error or a changed answer, and the server answers afterwards."""
-    from signmnist.commands.bench.loadtest import load_test, running_server
+    from signmnist.bench.loadtest import load_test, running_server
 
     with running_server(photo_model["onnx"], "--hand_graphs=1", "--max_queue=1") as url:
         r = load_test(f"{url}/predict", hand_photos[:8], requests=96, concurrency=8)

@@ -14,25 +14,23 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, run_console
-from signmnist.commands.bench.browser import FAKE_CAMERA, missing, open_page
-from signmnist.commands.bench.loadtest import free_port
-from signmnist.commands.synthetic import FPS, frame, script, spellable_rows, write_y4m
-from signmnist.core.facts import LETTERS
+from signmnist.bench.browser import FAKE_CAMERA, missing, open_page
+from signmnist.bench.loadtest import free_port
+from signmnist.bench.synthetic import FPS, frame, script, spellable_rows, write_y4m
+from signmnist.core.facts import LETTERS, TEST_CSV
 from signmnist.inference.runtime import bundled_model, load_classifier
-from signmnist.live.decoder import WEIGHT, Decoder, decode_text
-from signmnist.live.speller import Speller
 from signmnist.vision.images import load_image
 
 pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
-PACKAGES = ROOT / "web"
+PACKAGES = ROOT / "src/signmnist/web"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, hand_photos):
     """The page built for the model in the package, the test photos beside it, served by http.server."""
     if not (PACKAGES / "node_modules").is_dir():
-        pytest.skip("web/node_modules is missing: `make test` installs it with npm ci where npm is found")
-    from signmnist.commands.web import web
+        pytest.skip("src/signmnist/web/node_modules is missing: `make test` installs it with npm ci where npm is found")
+    from signmnist.web.site import web
 
     folder = tmp_path_factory.mktemp("site") / "site"
     assert web(folder, bundled_model(), PACKAGES) == 0
@@ -61,7 +59,7 @@ def test_the_folder_weighs_under_30_mb_and_packs_the_wheels_hand_models(site):
     import io
     import zipfile
 
-    from signmnist.commands.web import HAND_TASK
+    from signmnist.web.site import HAND_TASK
 
     photos = sum(p.stat().st_size for p in site["folder"].glob("photo*"))
     size = sum(f.stat().st_size for f in site["folder"].rglob("*") if f.is_file()) - photos
@@ -114,43 +112,6 @@ def test_the_javascript_views_match_python_for_the_same_image_and_hand(site):
         assert np.abs(js[0] - c.views[0]).mean() < 3  # the cut-out: the canvas draws the mask, not Pillow
 
 
-def test_the_javascript_speller_and_decoder_write_what_python_writes(site):
-    rng = np.random.default_rng(0)
-    frames, held = [], None
-    for k in range(1200):  # letters held 5-20 frames, often doubtful, gaps and missed frames
-        if k % int(rng.integers(5, 20)) == 0:
-            held = rng.dirichlet(np.full(25, 0.3))
-        hand = (k // 90) % 4 != 3 and rng.random() > 0.05
-        frames.append(((held + rng.normal(0, 0.02, 25)).clip(0).tolist() if hand else None, bool(hand), k / FPS))
-    python = Speller(LETTERS, decoder=Decoder(LETTERS))
-    for probs, hand, t in frames:
-        python.update(None if probs is None else np.array(probs), hand, t)
-    doubtful = [(c, _held(c, "T" if c == "S" else None)) for c in "SHANK"]  # THANK, its T read as S
-    browser = _page(site["url"])
-    try:
-        text, raw, mended = browser.execute_async_script("""const [frames, labels, weight, doubtful, done] = arguments;
-            Promise.all([import("./speller.mjs"), import("./decoder.mjs"), import("./language.mjs")]).then(
-              async ([{ Speller }, { Decoder, decodeText }, { english }]) => {
-                const decoder = new Decoder(labels, await english("./english_words.tsv.gz"), weight);
-                const s = new Speller(labels, {}, decoder);
-                for (const [p, hand, t] of frames) s.update(p, hand, t);
-                done([s.decoded, s.text, decodeText(decoder, doubtful)]);
-              });""", frames, list(LETTERS), WEIGHT, [[c, p.tolist()] for c, p in doubtful])  # fmt: skip
-    finally:
-        browser.quit()
-    assert len(python.text.replace(" ", "")) > 20 and raw == python.text  # the speller, rule for rule
-    assert text == python.decoded and text != raw  # the decoder: the same words, and it changed some
-    assert mended == "THANK" == decode_text(Decoder(LETTERS), doubtful)
-
-
-def _held(letter: str, doubt: str | None) -> np.ndarray:
-    p = np.random.default_rng(ord(letter)).dirichlet(np.full(25, 0.1)) * 0.05
-    p[LETTERS.index(letter)] += 0.6 if doubt else 0.95
-    if doubt:
-        p[LETTERS.index(doubt)] += 0.35
-    return p / p.sum()
-
-
 @pytest.mark.slow
 def test_the_live_mode_spells_from_a_fake_webcam_offline(site, tmp_path):
     from selenium.webdriver.common.by import By
@@ -186,15 +147,15 @@ def test_web_names_npm_when_the_packages_are_missing(tmp_path, capfd, monkeypatc
 
 
 def test_the_benchmark_times_the_page_and_compares_its_letters_with_pythons(hand_photos, tmp_path):
-    from signmnist.commands.bench.common import Sizes
-    from signmnist.commands.bench.web import bench_web
+    from signmnist.bench.common import Sizes
+    from signmnist.bench.web import bench_web
 
     if why := missing():
         pytest.skip(why)
     if not (PACKAGES / "node_modules").is_dir():
-        pytest.skip("web/node_modules is missing: `make test` installs it with npm ci where npm is found")
+        pytest.skip("src/signmnist/web/node_modules is missing: `make test` installs it with npm ci where npm is found")
     sizes = Sizes(live_seconds=1.0, spell_text="HI")
-    test = ROOT / "data/sign_mnist_test.csv.gz"
+    test = ROOT / TEST_CSV
     table = bench_web(bundled_model(), hand_photos[0].parents[1], "test photos", test, tmp_path, sizes, PACKAGES)
     plain, isolated = table.rows
     assert plain[1] == "1" and isolated[1] == str(min(4, os.cpu_count()))  # threads only when cross-origin isolated

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import chromium
-from signmnist.commands.bench.loadtest import running_server
+from signmnist.bench.loadtest import running_server
 from signmnist.inference.runtime import load_classifier
 from signmnist.server.teach import Shelf, Taught
 from signmnist.vision.images import load_image
@@ -127,7 +127,7 @@ def test_the_page_teaches_from_a_fake_webcam_and_switches_to_the_taught_model(te
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from signmnist.commands.synthetic import found_rows
+    from signmnist.bench.synthetic import found_rows
 
     camera = write_y4m([frame(found_rows("B")["B"])] * FPS * 4, tmp_path / "camera.y4m")
     page = chromium(

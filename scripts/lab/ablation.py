@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from signmnist.commands.eval_photos import find_photos
-from signmnist.core.facts import LETTERS
+from signmnist.core.facts import LETTERS, TEST_CSV
 from signmnist.core.preprocess import Preprocess
 from signmnist.data import landmark_store
 from signmnist.data.datafile import Split, load_csv
+from signmnist.data.photos import find_photos
 from signmnist.inference.runtime import TorchClassifier
 from signmnist.model.checkpoint import load_system
 from signmnist.model.graph import Ensemble
@@ -179,7 +179,7 @@ def measure(ckpts: list[Path], photos_root: Path, switch: tuple[str, bool, bool,
 
 def main() -> None:
     photos = Path(sys.argv[1])
-    test = load_csv(ROOT / "data/sign_mnist_test.csv.gz")
+    test = load_csv(ROOT / TEST_CSV)
     models = {name: [train(*recipe)] for name, recipe in VARIANTS.items()}
     for name, folders in ENSEMBLES.items():
         models[name] = [ROOT / "checkpoints/ablation" / f / "best.ckpt" for f in folders]

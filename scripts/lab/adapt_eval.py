@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from fusion_lab import decoded_photos
 
+from signmnist.core.facts import TEST_CSV, TRAIN_CSV
 from signmnist.model.adaptation import Recipe, Shots, accuracy, adapt_system, dataset_shots
 from signmnist.model.checkpoint import load_system
 
@@ -61,7 +62,7 @@ def main() -> None:
     args = ap.parse_args()
     base = load_system(args.ckpt)
     sources = read_sources(Path(args.photos), base)
-    rows, test = dataset_shots(Path("data/sign_mnist_train.csv.gz")), dataset_shots(Path("data/sign_mnist_test.csv.gz"))
+    rows, test = dataset_shots(TRAIN_CSV), dataset_shots(TEST_CSV)
     base_acc = {s: accuracy(base, sh) for s, sh in sources.items()}
     print(
         f"base {args.ckpt}: "

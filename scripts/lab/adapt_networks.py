@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from adapt_eval import draw, read_sources
 
+from signmnist.core.facts import TRAIN_CSV
 from signmnist.model.adaptation import Recipe, Shots, adapt_system, dataset_shots
 from signmnist.model.checkpoint import load_system
 from signmnist.model.fusion import fuse
@@ -40,7 +41,7 @@ def main() -> None:
     sources = read_sources(Path(args.photos), base)
     massey, webcam = sources["massey_snrao310"], sources["zarakiliz_webcam"]
     train, held = draw(massey, 5, zlib.crc32(b"massey_snrao310/5/0"))
-    rows = dataset_shots(Path("data/sign_mnist_train.csv.gz"))
+    rows = dataset_shots(TRAIN_CSV)
     print("| model | webcam: image / landmarks / fused | Massey held out: image / landmarks / fused |")
     print("|---|---|---|")
     print(f"| base | {by_network(base, webcam)} | {by_network(base, massey.subset(held))} |")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from signmnist.commands.eval_photos import find_photos
 from signmnist.data.datamodule import SignMNISTDataModule
+from signmnist.data.photos import find_photos
 from signmnist.inference.inputs import image_items
 from signmnist.inference.runtime import stack_landmarks, stack_views
 from signmnist.model.checkpoint import load_system

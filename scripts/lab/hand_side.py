@@ -22,9 +22,10 @@ import torch
 from either_hand import accuracy  # the same reading of a model's answers
 from PIL import Image
 
-from signmnist.commands.eval_photos import find_photos
+from signmnist.core.facts import TEST_CSV
 from signmnist.core.preprocess import Preprocess
 from signmnist.data.datafile import load_csv
+from signmnist.data.photos import find_photos
 from signmnist.inference.runtime import stack_landmarks, stack_views
 from signmnist.model.checkpoint import load_system
 from signmnist.vision.images import load_image
@@ -40,7 +41,7 @@ def _png(gray: np.ndarray) -> bytes:
 
 def test_rows(per_letter: int) -> tuple[list[Source], list[int]]:
     """The first `per_letter` official test rows of each letter, upscaled to 224 px, as sources."""
-    split = load_csv(Path("data/sign_mnist_test.csv.gz"))
+    split = load_csv(TEST_CSV)
     picked = np.concatenate([np.flatnonzero(split.labels == k)[:per_letter] for k in np.unique(split.labels)])
 
     def source(row: np.ndarray) -> Source:

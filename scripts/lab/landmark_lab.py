@@ -15,12 +15,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from signmnist.commands.eval_photos import find_photos
-from signmnist.core.facts import LETTERS
+from signmnist.core.facts import LETTERS, TEST_CSV, TRAIN_CSV
 from signmnist.core.preprocess import Preprocess
 from signmnist.data import landmark_store
 from signmnist.data.datafile import load_csv
 from signmnist.data.datamodule import stratified_split
+from signmnist.data.photos import find_photos
 from signmnist.inference.inputs import image_items
 from signmnist.model.augment import augment_landmarks
 from signmnist.model.networks import LandmarkMLP
@@ -78,8 +78,8 @@ def accuracy(net: LandmarkMLP, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def main() -> None:
-    train_split = load_csv(ROOT / "data/sign_mnist_train.csv.gz")
-    test = load_csv(ROOT / "data/sign_mnist_test.csv.gz")
+    train_split = load_csv(ROOT / TRAIN_CSV)
+    test = load_csv(ROOT / TEST_CSV)
     points = landmark_store.for_split(train_split)
     tr, va = stratified_split(train_split.labels, 0.1, 42)
     x_tr, y_tr = _found(points[tr], train_split.labels[tr])

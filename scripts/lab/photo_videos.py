@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from signmnist.commands.bench.spelling import LISTS, phrase_list
-from signmnist.commands.eval_photos import find_photos
-from signmnist.commands.streams import decoded_errors
+from signmnist.bench.spelling import LISTS, phrase_list
+from signmnist.bench.streams import decoded_errors
 from signmnist.core.facts import LETTERS
+from signmnist.data.photos import find_photos
 from signmnist.inference.runtime import load_classifier
 from signmnist.live.decoder import WEIGHT
 from signmnist.live.stream import StreamReader

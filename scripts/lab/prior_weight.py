@@ -3,7 +3,7 @@
     python scripts/lab/prior_weight.py [MODEL]        # default: checkpoints/photo/model.onnx
 
 Each phrase of benchmarks/phrases/common.txt and names.txt is spelt three times in a synthetic stream
-(signmnist.commands.streams: each held letter a validation row of the train file seen through draws of
+(signmnist.bench.streams: each held letter a validation row of the train file seen through draws of
 the photo-like augmentation). The speller commits letters as it would live; the committed letters are
 then decoded with each weight of the grid, and the character error rate of each list is printed. The
 weight chosen is the one with the lowest error on the common phrases among those that leave the names
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from signmnist.commands.streams import decoded_errors, photo_like_probs, phrase_frames, spell_frames, validation_rows
+from signmnist.bench.streams import decoded_errors, photo_like_probs, phrase_frames, spell_frames, validation_rows
+from signmnist.core.facts import TRAIN_CSV
 from signmnist.inference.runtime import load_classifier
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +26,7 @@ REPEATS, SEED = 3, 0
 
 def main() -> None:
     model = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "checkpoints/photo/model.onnx"
-    probs, labels = photo_like_probs(load_classifier(model), *validation_rows(ROOT / "data/sign_mnist_train.csv.gz"))
+    probs, labels = photo_like_probs(load_classifier(model), *validation_rows(ROOT / TRAIN_CSV))
     rng = np.random.default_rng(SEED)
     table = {}
     for name in ("common", "names"):

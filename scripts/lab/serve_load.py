@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from signmnist.commands.bench.loadtest import load_test, running_server
+from signmnist.bench.loadtest import load_test, running_server
 from signmnist.inference.runtime import default_model
 from signmnist.vision.images import find_images
 

@@ -7,7 +7,8 @@ many sets Lightning makes per training step of the seed MLP (one epoch on the bu
 import logging
 import timeit
 
-from signmnist.commands.bench.common import datamodule, quiet_trainer
+from signmnist.bench.common import datamodule, quiet_trainer
+from signmnist.core.facts import TEST_CSV, TRAIN_CSV
 from signmnist.model.system import SignMNISTSystem
 
 OVERRIDE = SignMNISTSystem.__setattr__
@@ -36,7 +37,7 @@ def sets_per_step() -> float:
     SignMNISTSystem.__setattr__ = counting
     try:
         trainer = quiet_trainer(1)
-        dm = datamodule("mlp", "data/sign_mnist_train.csv.gz", "data/sign_mnist_test.csv.gz")
+        dm = datamodule("mlp", TRAIN_CSV, TEST_CSV)
         trainer.fit(SignMNISTSystem(arch="mlp", augment="none", optimizer="adam"), datamodule=dm)
     finally:
         SignMNISTSystem.__setattr__ = OVERRIDE

@@ -12,12 +12,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from signmnist.commands.bench.common import FULL
-from signmnist.commands.bench.photo import photo_folder
-from signmnist.commands.bench.web import bench_web
+from signmnist.bench.common import FULL
+from signmnist.bench.photo import photo_folder
+from signmnist.bench.web import bench_web
+from signmnist.core.facts import TEST_CSV
 from signmnist.inference.runtime import bundled_model
 
-TEST = Path("data/sign_mnist_test.csv.gz")
+TEST = TEST_CSV
 
 
 def main() -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from signmnist.commands.streams import photo_like_probs
-from signmnist.core.facts import LETTERS, MISSING_LABELS
+from signmnist.bench.streams import photo_like_probs
+from signmnist.core.facts import LETTERS, MISSING_LABELS, TEST_CSV
 from signmnist.data.datafile import load_csv
 from signmnist.inference.runtime import load_classifier
 from signmnist.live.score import edit_distance
@@ -53,7 +53,7 @@ def stream(rng: np.random.Generator, probs: np.ndarray, labels: np.ndarray) -> t
 
 def main() -> None:
     model = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("checkpoints/photo/model.onnx")
-    test = load_csv(Path(__file__).resolve().parents[2] / "data/sign_mnist_test.csv.gz")
+    test = load_csv(Path(__file__).resolve().parents[2] / TEST_CSV)
     probs, labels = photo_like_probs(load_classifier(model), test, draws=DRAWS, seed=SEED)
     rng = np.random.default_rng(SEED)
     streams = [stream(rng, probs, labels) for _ in range(30)]

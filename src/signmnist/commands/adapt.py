@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from signmnist.core.errors import CheckpointError, ConfigError, SignMnistError
-from signmnist.core.facts import LETTERS, MISSING_LABELS
+from signmnist.core.facts import LETTERS, MISSING_LABELS, TEST_CSV, TRAIN_CSV
 from signmnist.core.preprocess import Preprocess
 from signmnist.core.progress import Progress
 from signmnist.inference.inputs import image_items
@@ -30,8 +30,6 @@ if TYPE_CHECKING:  # torch is imported only once the checks have passed
 log = logging.getLogger(__name__)
 
 BASE_MODEL = Path("checkpoints/photo/best.ckpt")  # the photo model that `make run` trains
-TRAIN_CSV = Path("data/sign_mnist_train.csv.gz")
-TEST_CSV = Path("data/sign_mnist_test.csv.gz")
 READABLE = "".join(c for i, c in enumerate(LETTERS) if i not in MISSING_LABELS)  # no J (nor Z): they move
 
 

@@ -6,22 +6,11 @@ import json as jsonlib
 from pathlib import Path
 
 from signmnist.core.errors import SignMnistError
-from signmnist.core.progress import progress
 from signmnist.inference.runtime import describe, load_classifier
 from signmnist.live.decoder import WEIGHT, Decoder, check_weight
 from signmnist.live.speller import GAP, HOLD, THRESHOLD, Speller
 from signmnist.live.stream import FrameResult, StreamReader
-from signmnist.vision.video import open_frames
-
-
-def transcribe(reader: StreamReader, video: Path, fps: float | None = None) -> list[FrameResult]:
-    """Read every frame of `video` in order; return the frames that added to the text."""
-    added = []
-    for t, rgb in progress(open_frames(video, fps), f"spelling {video}", unit="frame"):
-        result = reader.read(rgb, t)
-        if result.added:
-            added.append(result)
-    return added
+from signmnist.live.transcribe import transcribe
 
 
 def spell(

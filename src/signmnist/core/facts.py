@@ -1,5 +1,8 @@
 """Facts about the data that every layer shares: the letters, the image size, the pixel statistics, and
-the number of hand landmarks MediaPipe finds. Defined once here; nothing here imports the package."""
+the number of hand landmarks MediaPipe finds, the bundled dataset's files. Defined once here; nothing here imports
+the package."""
+
+from pathlib import Path
 
 # Sign Language MNIST labels 0..24 map to A..Y; 9 (J) needs motion and has no samples.
 LETTERS: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTUVWXY")
@@ -12,6 +15,10 @@ PIXEL_MEAN = 0.6247
 PIXEL_STD = 0.1913
 
 NUM_POINTS = 21  # MediaPipe's hand landmarks: the wrist, then four joints per finger
+
+# The dataset as a checkout bundles it (relative to the checkout, where every command runs by default).
+TRAIN_CSV = Path("data/sign_mnist_train.csv.gz")
+TEST_CSV = Path("data/sign_mnist_test.csv.gz")
 
 
 def letter(label: int) -> str:

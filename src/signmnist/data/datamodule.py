@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from signmnist.core.errors import ConfigError
+from signmnist.core.facts import TEST_CSV, TRAIN_CSV
 from signmnist.data import landmark_store
 from signmnist.data.datafile import Split, load_splits
 
@@ -153,8 +154,8 @@ class SignMNISTDataModule(L.LightningDataModule):
 
     def __init__(
         self,
-        train_path: Path | str = "data/sign_mnist_train.csv.gz",
-        test_path: Path | str = "data/sign_mnist_test.csv.gz",
+        train_path: Path | str = TRAIN_CSV,
+        test_path: Path | str = TEST_CSV,
         val_fraction: float = 0.1,
         split_seed: int = 42,
         batch_size: int = 128,

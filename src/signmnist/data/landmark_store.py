@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from signmnist.core.errors import MissingExtra
-from signmnist.core.facts import NUM_POINTS
+from signmnist.core.facts import NUM_POINTS, TEST_CSV, TRAIN_CSV
 from signmnist.core.fsutil import atomic_output
 from signmnist.data.datafile import Split, cache_dir, write_cache
 from signmnist.vision import hands, landmarks
@@ -117,7 +117,7 @@ def for_split(split: Split, use_cache: bool = True) -> np.ndarray:
     return _search(split, use_cache)
 
 
-BUNDLED = (Path("data/sign_mnist_train.csv.gz"), Path("data/sign_mnist_test.csv.gz"))
+BUNDLED = (TRAIN_CSV, TEST_CSV)
 
 
 def store(csvs: list[Path] | None = None, force: bool = False) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from signmnist.core.errors import SignMnistError
-from signmnist.core.facts import IMAGE_SIZE, NUM_POINTS
+from signmnist.core.facts import IMAGE_SIZE, NUM_POINTS, TEST_CSV
 from signmnist.core.fsutil import atomic_output
 from signmnist.data.datafile import load_csv
 from signmnist.inference.provenance import official_accuracy, provenance, record_in
@@ -136,7 +136,7 @@ def export(
     ckpt: Path,
     out: Path = Path("model.onnx"),
     format: str = "onnx",
-    test_path: Path = Path("data/sign_mnist_test.csv.gz"),
+    test_path: Path = TEST_CSV,
     parity_images: int = 2048,
     ensemble: list[Path] | None = None,
     about: dict[str, str] | None = None,

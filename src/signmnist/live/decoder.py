@@ -26,6 +26,7 @@ from signmnist.live.language import ALPHABET, LanguageModel, english
 WEIGHT = 0.3  # chosen by scripts/lab/prior_weight.py on synthetic streams (docs/spelling.md), not on photos
 FLOOR = 1e-6  # least probability a letter is given, so that one hold cannot veto a letter with log(0)
 BEAM, PER_LETTER, KNOWN = 16, 6, 8  # hypotheses kept, letters tried per hold, known words rescored
+MEMO = 4096  # decoded words remembered (a live transcript re-decodes its words at each change); then forgotten
 
 
 def check_weight(weight: float) -> float:
@@ -68,7 +69,7 @@ class Decoder:
             logp = self._letter_logp(probs)  # (n, 26) over A-Z
             candidates = {letters, *self._beam(logp), *self._known(logp)}
             word = max(sorted(candidates), key=lambda w: self._score(w, logp))
-            if len(self._memo) >= 4096:
+            if len(self._memo) >= MEMO:
                 self._memo.clear()
             self._memo[key] = word
         return word

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from signmnist.core.errors import SignMnistError
+from signmnist.core.facts import TEST_CSV, TRAIN_CSV
 from signmnist.inference.runtime import Classifier
 from signmnist.vision.images import ImageError, load_image
 
@@ -223,3 +224,23 @@ def _taught(name: str, adapted: Any, base_ckpt: dict, base: Path, info: dict) ->
     torch.save(adapted_checkpoint(base_ckpt, adapted, {"base": str(base), "name": name, **info}), buffer)
     classifier = TorchClassifier(f"{name} (adapted)", graph=adapted.inference_graph(), preprocess=adapted.preprocess)
     return Taught(name, classifier, buffer.getvalue(), info)
+
+
+@dataclass(frozen=True)
+class TeachOptions:
+    """How the page's "Teach it your hand" adapts the model.
+
+    Args:
+        teach_from: The Lightning checkpoint to adapt (default: the served model if it is one, else
+            best.ckpt beside the served .onnx).
+        max_taught: Most taught models held at once (the least recently used is let go).
+        steps: Optimiser steps of each adaptation.
+        train_path: Dataset rows mixed into the adaptation.
+        test_path: Official test set, measured after each adaptation.
+    """
+
+    teach_from: Path | None = None
+    max_taught: int = 4
+    steps: int = 300
+    train_path: Path = TRAIN_CSV
+    test_path: Path = TEST_CSV

@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from signmnist.core.errors import SignMnistError
 from signmnist.core.preprocess import Preprocess
 from signmnist.vision import hands, landmarks
+from signmnist.vision.geometry import hand_box, hand_mask
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 # Far beyond any photo a person sends (a 12,000 x 8,000 frame is 96 MP), far below a decompression bomb.
@@ -29,6 +30,12 @@ MIN_SIDE = 8
 # views are 28x28, so more pixels only cost time (a phone's 12-megapixel photo reads many times slower;
 # docs/lab/2026-11-27_to_12-05_speed.md).
 MAX_SIDE = 1024
+# A hand on a uniform backdrop (`trim_square`, `fills_frame`): the border is uniform where at most BUSY_BORDER
+# of its pixels differ from its median by more than BORDER_TOLERANCE grey levels; a row or column holds the
+# hand where over STANDS_OUT of it differs so; what stands out must span LEAST_SPAN of the image to count; the
+# square keeps TRIM_MARGIN of it a side; a hand spanning FILL_SHARE fills the frame. The page reads the same
+# values (`web.config.page_config`).
+BORDER_TOLERANCE, BUSY_BORDER, STANDS_OUT, LEAST_SPAN, TRIM_MARGIN, FILL_SHARE = 40, 0.1, 0.02, 0.15, 0.08, 0.7
 
 
 class ImageError(SignMnistError):
@@ -102,19 +109,19 @@ def center_square(gray: np.ndarray) -> np.ndarray:
     return gray[top : top + side, left : left + side]
 
 
-def _standing_out(gray: np.ndarray, tolerance: int = 40) -> tuple[float, np.ndarray, np.ndarray] | None:
+def _standing_out(gray: np.ndarray, tolerance: int = BORDER_TOLERANCE) -> tuple[float, np.ndarray, np.ndarray] | None:
     """(backdrop level, rows, columns) of what stands out from a near-uniform border (a hand on a backdrop):
-    the level is the median of the outermost pixels, and a row or column stands out where over 2% of it
-    differs from that level by more than `tolerance`. None if the border is not uniform (a room, a face)."""
+    the level is the median of the outermost pixels, and a row or column stands out where over `STANDS_OUT`
+    of it differs from that level by more than `tolerance`. None if the border is not uniform (a room, a face)."""
     edge = np.concatenate([gray[:2].ravel(), gray[-2:].ravel(), gray[:, :2].ravel(), gray[:, -2:].ravel()])
     level = float(np.median(edge))
-    if np.mean(np.abs(edge.astype(float) - level) > tolerance) > 0.1:
+    if np.mean(np.abs(edge.astype(float) - level) > tolerance) > BUSY_BORDER:
         return None  # busy border: no backdrop
     fg = np.abs(gray.astype(np.int16) - level) > tolerance
-    return level, np.flatnonzero(fg.mean(1) > 0.02), np.flatnonzero(fg.mean(0) > 0.02)
+    return level, np.flatnonzero(fg.mean(1) > STANDS_OUT), np.flatnonzero(fg.mean(0) > STANDS_OUT)
 
 
-def fills_frame(gray: np.ndarray, share: float = 0.7) -> bool:
+def fills_frame(gray: np.ndarray, share: float = FILL_SHARE) -> bool:
     """Whether a hand on a uniform backdrop spans at least `share` of the photo's height or width: such a
     hand mostly escapes MediaPipe's palm detector until the photo is edge-padded (`hands.RETRY_PAD`)."""
     found = _standing_out(gray)
@@ -124,7 +131,7 @@ def fills_frame(gray: np.ndarray, share: float = 0.7) -> bool:
     return max((rows[-1] - rows[0]) / gray.shape[0], (cols[-1] - cols[0]) / gray.shape[1]) >= share
 
 
-def trim_square(gray: np.ndarray, margin: float = 0.08) -> np.ndarray:
+def trim_square(gray: np.ndarray, margin: float = TRIM_MARGIN) -> np.ndarray:
     """A square around what stands out from a near-uniform border (a hand on a backdrop: `_standing_out`).
 
     If the border is not uniform or nothing stands out, this is the centred square. The square is
@@ -135,7 +142,9 @@ def trim_square(gray: np.ndarray, margin: float = 0.08) -> np.ndarray:
     if found is None:
         return center_square(gray)
     level, rows, cols = found
-    if len(rows) == 0 or len(cols) == 0 or (rows[-1] - rows[0]) < 0.15 * h or (cols[-1] - cols[0]) < 0.15 * w:
+    if len(rows) == 0 or len(cols) == 0:
+        return center_square(gray)
+    if (rows[-1] - rows[0]) < LEAST_SPAN * h or (cols[-1] - cols[0]) < LEAST_SPAN * w:
         return center_square(gray)
     side = int(max(rows[-1] - rows[0], cols[-1] - cols[0]) * (1 + 2 * margin)) + 1
     cy, cx = (rows[0] + rows[-1]) // 2, (cols[0] + cols[-1]) // 2
@@ -160,8 +169,6 @@ def _cutout(gray: np.ndarray, box: tuple[int, int, int, int], points: np.ndarray
     """The box of `gray` with the hand cut out onto black: `hand_mask` drawn over the part of the photo inside
     the box rather than over the whole photo (the same pixels: the mask ends well inside the box's margin,
     and where the box meets the photo's edge the blur meets that same edge)."""
-    from signmnist.vision.hands import hand_mask
-
     top, left, side, _ = box
     h, w = gray.shape
     y0, x0, y1, x1 = max(top, 0), max(left, 0), min(top + side, h), min(left + side, w)
@@ -176,8 +183,6 @@ def _cutout(gray: np.ndarray, box: tuple[int, int, int, int], points: np.ndarray
 def _hand_squares(gray: np.ndarray, masks: tuple[bool, ...], points: np.ndarray) -> list[np.ndarray]:
     """One square around the hand whose landmarks are `points` (float (21, 3) in pixels of `gray`) per
     entry of `masks`: the hand cut out onto black (True) or the plain crop (False)."""
-    from signmnist.vision.hands import hand_box
-
     box = hand_box(points)
     squares = []
     for mask in masks:

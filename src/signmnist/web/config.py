@@ -1,0 +1,41 @@
+"""The page's configuration from Python: which modules both pages share, and every constant the pages read.
+
+Torch-free, so that `serve` of an ONNX model answers /page.json without importing torch.
+"""
+
+from __future__ import annotations
+
+from signmnist.live import decoder, speller
+from signmnist.live.decoder import WEIGHT
+from signmnist.vision import geometry, hands, images, landmarks
+
+# The modules both pages load (the server answers them at /page/NAME), then the offline page's own files.
+SHARED = ("skeleton.mjs",)
+PAGE = (
+    "index.html",
+    "app.mjs",
+    "signmnist.mjs",
+    "preprocess.mjs",
+    "speller.mjs",
+    "decoder.mjs",
+    "language.mjs",
+    *SHARED,
+)
+
+
+def page_config(prior: float = WEIGHT) -> dict:
+    """Every constant the pages share with Python, read from where Python defines it: the hand's bones and
+    palm, the hand search's and the image preparation's settings, the speller's and the decoder's."""
+    return {
+        "bones": [list(b) for b in geometry.BONES],
+        "palm": list(geometry.PALM),
+        "hand": {"min_confidence": hands.MIN_CONFIDENCE, "retry_pad": hands.RETRY_PAD,
+                 "box_margin": geometry.BOX_MARGIN, "min_box": geometry.MIN_BOX, "finger_width": geometry.FINGER_WIDTH},
+        "image": {"max_side": images.MAX_SIDE, "search_side": landmarks.SEARCH_SIDE, "row_pad": landmarks.ROW_PAD,
+                  "trim_margin": images.TRIM_MARGIN,
+                  "fill_share": images.FILL_SHARE, "tolerance": images.BORDER_TOLERANCE,
+                  "busy_border": images.BUSY_BORDER, "stands_out": images.STANDS_OUT, "least_span": images.LEAST_SPAN},
+        "speller": {"threshold": speller.THRESHOLD, "hold": speller.HOLD, "gap": speller.GAP, "rearm": speller.REARM},
+        "decoder": {"weight": prior, "floor": decoder.FLOOR, "beam": decoder.BEAM, "per_letter": decoder.PER_LETTER,
+                    "known": decoder.KNOWN, "memo": decoder.MEMO},
+    }  # fmt: skip

@@ -1,0 +1,106 @@
+"""Python's answers for the page's pure JavaScript (tests/js/*.test.mjs, run by `node --test tests/js`).
+
+`python tests/js/golden.py` writes them into tests/js/golden/; tests/test_js.py checks that the committed files
+are what Python writes now, then runs node on them, so neither language can drift without a test failing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from signmnist.core.facts import LETTERS
+from signmnist.live.decoder import Decoder, decode_text
+from signmnist.live.speller import Speller
+from signmnist.vision.images import fills_frame, prepare, trim_square
+from signmnist.web.config import page_config
+
+HERE = Path(__file__).parent / "golden"
+
+
+def _b64(a: np.ndarray) -> str:
+    """An array's bytes (uint8 or float32, C order) as base64: a tenth of the size of a JSON list."""
+    return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()
+
+
+def _backdrop(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A blob of texture on a uniform backdrop (what trim_square and fills_frame look for), or a busy image."""
+    gray = np.full((h, w), int(rng.integers(0, 256)), np.uint8)
+    if rng.random() < 0.2:
+        return rng.integers(0, 256, (h, w), dtype=np.uint8)  # a busy border: no backdrop
+    bh, bw = int(rng.integers(2, h)), int(rng.integers(2, w))
+    top, left = int(rng.integers(0, h - bh + 1)), int(rng.integers(0, w - bw + 1))
+    gray[top : top + bh, left : left + bw] = rng.integers(0, 256, (bh, bw), dtype=np.uint8)
+    return gray
+
+
+def _hand(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """21 landmarks (x, y, z) somewhere in or partly beyond an (h, w) image."""
+    centre, spread = rng.uniform([0, 0], [w, h]), rng.uniform(5, max(h, w) / 2)
+    xy = centre + rng.normal(0, spread / 2, (21, 2))
+    return np.concatenate([xy, rng.normal(0, 10, (21, 1))], 1)
+
+
+def preprocess_cases() -> list[dict]:
+    """Images and hands -> Python's views (the plain crop, no cut-out: the page draws that with a canvas),
+    its trimmed square and whether the hand fills the frame."""
+    rng, cases = np.random.default_rng(0), []
+    for k in range(32):
+        h, w = int(rng.integers(16, 72)), int(rng.integers(16, 72))
+        gray = _backdrop(rng, h, w)
+        points = _hand(rng, h, w) if k % 2 else None
+        view = prepare(gray, 28, crop="hand", masks=(False,), points=points)[0]
+        trimmed = trim_square(gray)
+        cases.append({"w": w, "h": h, "gray": _b64(gray), "points": None if points is None else points.tolist(),
+                      "view": _b64(view), "trim": _b64(trimmed), "trim_side": trimmed.shape[0],
+                      "fills": bool(fills_frame(gray))})  # fmt: skip
+    return cases
+
+
+def _held(letter: str, doubt: str | None) -> np.ndarray:
+    p = np.random.default_rng(ord(letter)).dirichlet(np.full(25, 0.1)) * 0.05
+    p[LETTERS.index(letter)] += 0.6 if doubt else 0.95
+    if doubt:
+        p[LETTERS.index(doubt)] += 0.35
+    return p
+
+
+def spelling_case() -> dict:
+    """Recorded frames (letters held 5-20 frames, often doubtful, with gaps and missed frames) -> Python's raw
+    and decoded text; and SHANK held with a doubtful T -> the decoder's THANK."""
+    rng = np.random.default_rng(0)
+    frames, held = [], None
+    for k in range(600):
+        if k % int(rng.integers(5, 20)) == 0:
+            held = rng.dirichlet(np.full(25, 0.3))
+        hand = (k // 90) % 4 != 3 and rng.random() > 0.05
+        probs = (held + rng.normal(0, 0.02, 25)).clip(0).astype(np.float32) if hand else None
+        frames.append((probs, bool(hand), k / 15))
+    speller = Speller(LETTERS, decoder=Decoder(LETTERS))
+    for probs, hand, t in frames:  # float32 values, read as float64 by both languages
+        speller.update(None if probs is None else probs.astype(np.float64), hand, t)
+    doubtful = [(c, _held(c, "T" if c == "S" else None).astype(np.float32)) for c in "SHANK"]  # THANK, T read as S
+    frames = [[None if p is None else _b64(p), hand, t] for p, hand, t in frames]
+    mended = decode_text(Decoder(LETTERS), doubtful)
+    return {"labels": list(LETTERS), "frames": frames, "raw": speller.text, "text": speller.decoded,
+            "doubtful": [[c, _b64(p)] for c, p in doubtful], "mended": mended}  # fmt: skip
+
+
+def goldens() -> dict[str, object]:
+    """Every golden file's name and content."""
+    return {"page.json": page_config(), "preprocess.json": preprocess_cases(), "spelling.json": spelling_case()}
+
+
+def write(folder: Path = HERE) -> None:
+    """Write the golden files into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in goldens().items():
+        (folder / name).write_text(json.dumps(content, separators=(",", ":")) + "\n")
+
+
+if __name__ == "__main__":
+    write(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
