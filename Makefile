@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run train-seed train-photo train-cnn model landmarks words web web-packages report test browser bench lint format clean
+.PHONY: setup run train-seed train-photo train-cnn model landmarks words web web-packages report test check browser bench lint format clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,13 +69,17 @@ web: setup web-packages
 ## without them `make test` skips the page's tests with one line).
 WEB := src/signmnist/web
 web-packages:
-	@if [ -d $(WEB)/node_modules ]; then :; \
+	@if [ $(WEB)/node_modules/.package-lock.json -nt $(WEB)/package-lock.json ]; then :; \
 	elif command -v npm >/dev/null; then (cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --silent); \
 	else echo "no npm: the static page's tests will skip"; fi
 
-## All tests, the slow end-to-end ones included.
+## All tests, the slow ones included (what CI runs): Chromium (`make browser`) and the page's npm packages first.
 test: setup browser web-packages
 	$(BIN)/python -m pytest --durations=15
+
+## While working: the lint of both languages, then the fast tests (`slow` skipped; the page's JavaScript included).
+check: setup web-packages lint
+	$(BIN)/python -m pytest -q -m "not slow" --durations=5
 
 ## Headless Chromium for the web-page test (Debian packages); without it that one test skips.
 browser:
@@ -93,11 +97,15 @@ PHOTOS ?= ../shared/photos
 bench: setup
 	$(BIN)/signmnist bench --out benchmarks/results.md $$(test -d $(PHOTOS) && echo --photos $(PHOTOS))
 
-lint: setup
+## ruff and import-linter on the Python, Biome (pinned in the page's lockfile) on the JavaScript.
+BIOME := $(WEB)/node_modules/.bin/biome
+lint: setup web-packages
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
+	@if [ -x $(BIOME) ]; then $(BIOME) check . ; else echo "no $(BIOME): the JavaScript lint skips (make web-packages)"; fi
 
-format: setup
+format: setup web-packages
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+	@if [ -x $(BIOME) ]; then $(BIOME) check --write . ; fi
 
 clean:
 	rm -rf checkpoints logs lightning_logs reports test-artifacts .pytest_cache

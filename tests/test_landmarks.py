@@ -128,8 +128,8 @@ def test_landmark_model_exports_with_a_second_input(tmp_path, trained):
 
 
 def test_report_and_classify_measure_a_landmark_model_with_the_rows_landmarks(monkeypatch, tmp_path, trained):
-    from signmnist.commands import report
     from signmnist.inference.inputs import iter_items, predict_items
+    from signmnist.reports import official as report
 
     rows = load_csv(trained["test"])
     points = _hands(len(rows.labels))

@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 
 from conftest import make_rows, run_cmd, run_console, write_csv
-from signmnist.commands.report import FILES, compute_metrics, report
 from signmnist.data.datafile import load_csv
 from signmnist.inference.runtime import load_classifier
+from signmnist.reports.official import FILES, compute_metrics, report
 
 LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXY")
 

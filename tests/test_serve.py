@@ -199,8 +199,8 @@ def test_two_view_inputs_are_batched_whole_and_shown_side_by_side():
     import base64
     import io
 
-    from signmnist.server.app import _png_data_url
     from signmnist.server.batcher import Batcher
+    from signmnist.server.routes import _png_data_url
 
     class Recorder:  # a classifier that records what the batcher hands it
         def __init__(self):

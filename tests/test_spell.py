@@ -69,7 +69,7 @@ def test_bad_video_input_is_one_line_and_writes_nothing(kind, photo_model, tmp_p
 def test_the_demo_videos_letters_are_rows_whose_hands_survive_the_videos_compression(tmp_path, monkeypatch):
     import cv2
 
-    from signmnist.commands import synthetic
+    from signmnist.bench import synthetic
     from signmnist.vision import hands
 
     rows = synthetic.found_rows("WO", in_frame=True)  # W's and O's first found rows are lost to compression

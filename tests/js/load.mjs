@@ -5,11 +5,13 @@ import { gunzipSync } from "node:zlib";
 export const WEB = new URL("../../src/signmnist/web/", import.meta.url);
 
 /** A golden file's JSON. */
-export function golden(name) { return JSON.parse(readFileSync(new URL(`golden/${name}`, import.meta.url), "utf8")); }
+export function golden(name) {
+  return JSON.parse(readFileSync(new URL(`golden/${name}`, import.meta.url), "utf8"));
+}
 
 /** base64 of an array's bytes -> Uint8Array, or Float32Array with `float32`. */
 export function unpack(b64, float32 = false) {
-  const bytes = new Uint8Array(Buffer.from(b64, "base64"));  // a copy: aligned for the Float32Array view
+  const bytes = new Uint8Array(Buffer.from(b64, "base64")); // a copy: aligned for the Float32Array view
   return float32 ? new Float32Array(bytes.buffer) : bytes;
 }
 

@@ -25,7 +25,7 @@ test("the backdrop trim and 'fills the frame' are Python's", () => {
 });
 
 test("the cases cover hands, no hands, busy borders and both resampling filters", () => {
-  assert.ok(cases.some(c => c.points) && cases.some(c => !c.points));
-  assert.ok(cases.some(c => c.trim_side > 28) && cases.some(c => c.trim_side < 28));
-  assert.ok(cases.some(c => c.fills) && cases.some(c => !c.fills));
+  assert.ok(cases.some((c) => c.points) && cases.some((c) => !c.points));
+  assert.ok(cases.some((c) => c.trim_side > 28) && cases.some((c) => c.trim_side < 28));
+  assert.ok(cases.some((c) => c.fills) && cases.some((c) => !c.fills));
 });

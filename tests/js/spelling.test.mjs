@@ -7,7 +7,8 @@ import { golden, unpack, WEB, wordList } from "./load.mjs";
 const { Speller } = await import(new URL("speller.mjs", WEB));
 const { Decoder, decodeText } = await import(new URL("decoder.mjs", WEB));
 const { fromText } = await import(new URL("language.mjs", WEB));
-const page = golden("page.json"), spelling = golden("spelling.json");
+const page = golden("page.json"),
+  spelling = golden("spelling.json");
 const english = fromText(wordList());
 const probs = (b64) => (b64 === null ? null : Array.from(unpack(b64, true)));
 

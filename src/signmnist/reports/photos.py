@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import json as jsonlib
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from signmnist.reports.plots import landmark_grid, plot_confusion
 from signmnist.core.errors import SignMnistError
 from signmnist.core.fsutil import atomic_output
+from signmnist.data.photos import Photo, find_photos
 from signmnist.inference.inputs import Item, image_items, predict_items
 from signmnist.inference.runtime import load_classifier
-from signmnist.vision.images import find_images, load_rgb
+from signmnist.reports.plots import landmark_grid, plot_confusion
+from signmnist.vision.images import load_rgb
 
 
 def _accuracy_rows(keys: list[str], truth: np.ndarray, pred: np.ndarray, group: np.ndarray) -> list[dict]:

@@ -1,20 +1,24 @@
 // The English prior of signmnist.live.language, ported: a character 5-gram model of spelling (Witten-Bell
 // interpolation down to uniform, each distinct word counted once) and a lexicon of known words by
 // frequency, mixed half and half, both made from the package's word list (english_words.tsv.gz).
-export const EDGE = 26, SYMBOLS = 27;
-const codes = (word) => [...word].map(c => c.charCodeAt(0) - 65);
+export const EDGE = 26,
+  SYMBOLS = 27;
+const codes = (word) => [...word].map((c) => c.charCodeAt(0) - 65);
 
 export class CharLM {
   constructor(words, order = 5) {
     this.order = order;
-    this.tables = Array.from({ length: order }, () => new Map());  // k -> context of k symbols -> counts (27)
+    this.tables = Array.from({ length: order }, () => new Map()); // k -> context of k symbols -> counts (27)
     for (const word of words) {
       const padded = [...Array(order - 1).fill(EDGE), ...codes(word), EDGE];
       for (let i = order - 1; i < padded.length; i++) {
         for (let k = 0; k < order; k++) {
           const key = padded.slice(i - k, i).join(",");
           let counts = this.tables[k].get(key);
-          if (!counts) this.tables[k].set(key, (counts = new Float64Array(SYMBOLS)));
+          if (!counts) {
+            counts = new Float64Array(SYMBOLS);
+            this.tables[k].set(key, counts);
+          }
           counts[padded[i]]++;
         }
       }
@@ -32,8 +36,12 @@ export class CharLM {
     for (let k = 0; k < this.order; k++) {
       const counts = this.tables[k].get(context.slice(context.length - k).join(","));
       if (!counts) continue;
-      let total = 0, distinct = 0;
-      for (const c of counts) { total += c; distinct += c > 0; }
+      let total = 0,
+        distinct = 0;
+      for (const c of counts) {
+        total += c;
+        distinct += c > 0;
+      }
       probs = probs.map((p, s) => (counts[s] + distinct * p) / (total + distinct));
     }
     this.cache.set(prefix, probs);
@@ -42,13 +50,16 @@ export class CharLM {
 
   logprob(word) {
     let total = 0;
-    [...codes(word), EDGE].forEach((s, i) => { total += Math.log(this.nextProbs(word.slice(0, i))[s]); });
+    [...codes(word), EDGE].forEach((s, i) => {
+      total += Math.log(this.nextProbs(word.slice(0, i))[s]);
+    });
     return total;
   }
 }
 
 export class Lexicon {
-  constructor(zipf) {  // Map word -> Zipf frequency
+  constructor(zipf) {
+    // Map word -> Zipf frequency
     let sum = 0;
     for (const z of zipf.values()) sum += 10 ** z;
     this.logp = new Map([...zipf].map(([w, z]) => [w, Math.log(10 ** z / sum)]));
@@ -58,24 +69,40 @@ export class Lexicon {
       this.byLength.get(w.length).push(w);
     }
   }
-  ofLength(n) { return this.byLength.get(n) || []; }
+  ofLength(n) {
+    return this.byLength.get(n) || [];
+  }
 }
 
 export class LanguageModel {
   constructor(spelling, lexicon, share = 0.5) {
-    this.spelling = spelling; this.lexicon = lexicon; this.logShare = Math.log(share); this.logRest = Math.log1p(-share);
+    this.spelling = spelling;
+    this.lexicon = lexicon;
+    this.logShare = Math.log(share);
+    this.logRest = Math.log1p(-share);
   }
   logprob(word) {
-    const spelt = this.logRest + this.spelling.logprob(word), known = this.lexicon.logp.get(word);
+    const spelt = this.logRest + this.spelling.logprob(word),
+      known = this.lexicon.logp.get(word);
     if (known === undefined) return spelt;
-    const a = spelt, b = this.logShare + known, m = Math.max(a, b);
+    const a = spelt,
+      b = this.logShare + known,
+      m = Math.max(a, b);
     return m + Math.log(Math.exp(a - m) + Math.exp(b - m));
   }
 }
 
 /** The English prior from the word list's text (WORD<TAB>ZIPF lines). */
 export function fromText(text) {
-  const zipf = new Map(text.trim().split("\n").map(line => { const [w, z] = line.split("\t"); return [w, parseFloat(z)]; }));
+  const zipf = new Map(
+    text
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const [w, z] = line.split("\t");
+        return [w, parseFloat(z)];
+      }),
+  );
   return new LanguageModel(new CharLM(zipf.keys()), new Lexicon(zipf));
 }
 

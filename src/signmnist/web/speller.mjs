@@ -6,39 +6,71 @@
 import { decodeText } from "./decoder.mjs";
 
 export class Speller {
-  constructor(labels, options, decoder = null) {  // options: {threshold, hold, gap, rearm}, model.json's page.speller
+  constructor(labels, options, decoder = null) {
+    // options: {threshold, hold, gap, rearm}, model.json's page.speller
     for (const k of ["threshold", "hold", "gap", "rearm"]) {
       if (!Number.isFinite(options[k])) throw new Error(`speller ${k}: expected a number, got ${options[k]}`);
       this[k] = options[k];
     }
-    this.labels = labels; this.decoder = decoder;
+    this.labels = labels;
+    this.decoder = decoder;
     this.clear();
   }
 
   clear() {
-    this.text = ""; this.entries = []; this.letter = null; this.since = 0; this.last = null; this.quietSince = null;
-    this.hand = false; this.now = 0; this.held = null; this.frames = 0;
+    this.text = "";
+    this.entries = [];
+    this.letter = null;
+    this.since = 0;
+    this.last = null;
+    this.quietSince = null;
+    this.hand = false;
+    this.now = 0;
+    this.held = null;
+    this.frames = 0;
   }
 
-  backspace() { this.text = this.text.slice(0, -1); this.entries.pop(); this.last = null; this.letter = null; }
+  backspace() {
+    this.text = this.text.slice(0, -1);
+    this.entries.pop();
+    this.last = null;
+    this.letter = null;
+  }
 
   /** The committed letters as the decoder reads them (as committed without one). */
-  get decoded() { return this.decoder ? decodeText(this.decoder, this.entries) : this.text; }
+  get decoded() {
+    return this.decoder ? decodeText(this.decoder, this.entries) : this.text;
+  }
 
-  add(char, probs) { this.text += char; this.entries.push([char, probs]); }
+  add(char, probs) {
+    this.text += char;
+    this.entries.push([char, probs]);
+  }
 
   /** One frame: probabilities (or null), whether a hand was found, its time in seconds -> what was added. */
   update(probs, hand, t) {
-    this.hand = hand; this.now = t;
+    this.hand = hand;
+    this.now = t;
     const candidate = hand ? this.candidate(probs) : null;
     if (candidate === null) return this.quiet(t, hand);
     this.quietSince = null;
-    if (candidate !== this.letter) { this.letter = candidate; this.since = t; this.held = new Float64Array(probs.length); this.frames = 0; }
+    if (candidate !== this.letter) {
+      this.letter = candidate;
+      this.since = t;
+      this.held = new Float64Array(probs.length);
+      this.frames = 0;
+    }
     if (candidate !== this.last) {
-      probs.forEach((p, i) => { this.held[i] += p; });
+      probs.forEach((p, i) => {
+        this.held[i] += p;
+      });
       this.frames++;
       if (t - this.since >= this.hold) {
-        this.last = candidate; this.add(candidate, Array.from(this.held, v => v / this.frames));
+        this.last = candidate;
+        this.add(
+          candidate,
+          Array.from(this.held, (v) => v / this.frames),
+        );
         return candidate;
       }
     }
@@ -48,7 +80,7 @@ export class Speller {
   candidate(probs) {
     if (!probs) return null;
     let best = 0;
-    for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;  // the first of ties, as argmax
+    for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i; // the first of ties, as argmax
     return probs[best] >= this.threshold ? this.labels[best] : null;
   }
 
@@ -57,7 +89,10 @@ export class Speller {
     if (this.quietSince === null) this.quietSince = t;
     const quiet = t - this.quietSince;
     if (quiet >= this.rearm) this.last = null;
-    if (!hand && quiet >= this.gap && this.text && !this.text.endsWith(" ")) { this.add(" ", null); return " "; }
+    if (!hand && quiet >= this.gap && this.text && !this.text.endsWith(" ")) {
+      this.add(" ", null);
+      return " ";
+    }
     return null;
   }
 
