@@ -22,16 +22,17 @@ run: train-seed train-photo train-cnn report
 train-seed: setup
 	$(BIN)/python lightning_practice.py
 
-## The photo model is the mean of three fits of photo.yaml: seed 42 in checkpoints/photo/, then the others in
-## checkpoints/photo-seedN/ (docs/real-photos.md: one fit's image network can misread a whole test picture,
-## and its landmark network a whole letter of photos; the mean of three does neither on the seeds measured).
-PHOTO_SEEDS := 7 1
+## The photo model is the mean of the fits of photo.yaml's `ensemble_seeds` (read from it once setup ran): the
+## first in checkpoints/photo/, the others in checkpoints/photo-seedN/ (docs/real-photos.md: one fit's image
+## network can misread a whole test picture, and its landmark network a whole letter; their mean does neither).
+ENSEMBLE_SEEDS = $(shell $(BIN)/python -m signmnist.model.configs seeds photo)
+PHOTO_SEEDS = $(wordlist 2,$(words $(ENSEMBLE_SEEDS)),$(ENSEMBLE_SEEDS))
 comma := ,
 space := $() $()
-PHOTO_ENSEMBLE := [$(subst $(space),$(comma),$(foreach s,$(PHOTO_SEEDS),checkpoints/photo-seed$(s)/best.ckpt))]
+PHOTO_ENSEMBLE = [$(subst $(space),$(comma),$(foreach s,$(PHOTO_SEEDS),checkpoints/photo-seed$(s)/best.ckpt))]
 
 train-photo: setup
-	$(BIN)/signmnist fit --config photo
+	$(BIN)/signmnist fit --config photo --seed_everything=$(firstword $(ENSEMBLE_SEEDS))
 	for s in $(PHOTO_SEEDS); do \
 		$(BIN)/signmnist fit --config photo --seed_everything=$$s --checkpoint.dirpath=checkpoints/photo-seed$$s || exit 1; \
 	done
@@ -41,12 +42,12 @@ train-photo: setup
 train-cnn: setup
 	$(BIN)/signmnist fit --config cnn
 
-## The model in the box: the photo model of `make run` (seeds 42, 7 and 1) exported into the package, with its
+## The model in the box: the photo model of `make run` (the mean of its fits) exported into the package, with its
 ## provenance and its measured official test accuracy; classify, serve and spell use it after `pip install`.
 BUNDLED := src/signmnist/inference/bundled/photo.onnx
 model: train-photo
 	$(BIN)/signmnist export --ckpt checkpoints/photo/best.ckpt --ensemble='$(PHOTO_ENSEMBLE)' --out $(BUNDLED) \
-		--measure --about '{"config": "photo", "seed": "42, $(subst $(space),$(comma)$(space),$(PHOTO_SEEDS)) (mean)", "made_by": "make model"}'
+		--measure --about '{"config": "photo", "seed": "$(subst $(space),$(comma)$(space),$(ENSEMBLE_SEEDS)) (mean)", "made_by": "make model"}'
 	$(BIN)/signmnist info --ckpt $(BUNDLED)
 
 ## The dataset's hand landmarks, shipped in data/*.landmarks.npz: rewrite them (12–14 minutes on 2 cores).

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from signmnist.model import configs
+
 LETTERS = ("T", "S", "G", "P", "V", "H", "R")
 
 
@@ -35,7 +37,7 @@ def _photos(ckpt: Path, photos: str, out: Path) -> dict:
 
 def main() -> None:
     photos, label, flags = sys.argv[1], sys.argv[2], sys.argv[3:]
-    seeds = [42, 7, 1]
+    seeds = configs.ensemble_seeds("photo")  # make run's, unless --seeds names others
     if flags and flags[0].startswith("--seeds="):
         seeds = [int(s) for s in flags.pop(0).removeprefix("--seeds=").split(",")]
     root = Path("reports/seeds") / re.sub(r"[^A-Za-z0-9_.-]", "_", label)

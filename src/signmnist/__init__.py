@@ -1,8 +1,9 @@
 """signmnist: train, evaluate and serve classifiers of American Sign Language fingerspelling letters.
 
 The subpackages are the stages of the data path, each importing only those below it (import-linter checks):
-core -> vision -> data -> model -> inference -> live -> server -> commands. The names below are the
-public API; each is imported on first use, so `import signmnist` stays free of torch and Lightning.
+core -> vision -> data -> model -> inference -> live -> web -> server -> reports -> bench -> commands. The
+names below are the public API; each is imported on first use, so `import signmnist` stays free of torch and
+Lightning.
 """
 
 from __future__ import annotations

@@ -33,10 +33,6 @@ SECTIONS: tuple[str, ...] = (
 )
 
 
-# `make run` deploys the mean of three fits: photo.yaml's seed (42) and the Makefile's PHOTO_SEEDS, these.
-PHOTO_SEEDS = (7, 1)
-
-
 def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None, sizes: Sizes) -> Iterator[Table]:
     """The photo model's sections: training time (shipped landmarks; with 'photo-cold' an empty cache too),
     then, with 'photo', `eval-photos` and `serve` on photos, using the model just trained."""
@@ -44,12 +40,14 @@ def _photo_tables(wanted: set[str], train: Path, test: Path, photos: Path | None
 
     from signmnist.bench import photo as bp
     from signmnist.inference.export import export
+    from signmnist.model import configs
 
     work = Path(tempfile.mkdtemp(prefix="signmnist-bench-"))
     table, ckpt = bp.bench_photo_training(train, test, work / "fit", "photo-cold" in wanted, sizes)
     yield table
     if wanted & {"photo", "live", "spelling", "web"}:  # the model `make run` deploys: the mean of three fits
-        members = bp.fit_members(train, test, work / "fit", sizes, PHOTO_SEEDS)
+        # the first of photo.yaml's ensemble seeds is the timed fit's (seed_everything's default), then the others
+        members = bp.fit_members(train, test, work / "fit", sizes, tuple(configs.ensemble_seeds("photo")[1:]))
         export(ckpt, work / "model.onnx", test_path=test, ensemble=members)
     if wanted & {"photo", "web"}:
         folder, what = bp.photo_folder(photos, test, work, sizes.synthetic_photos)

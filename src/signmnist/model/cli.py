@@ -97,6 +97,13 @@ class SignMNISTCLI(LightningCLI):
         parser.add_argument(
             "--test_after_fit", type=bool, default=True, help="After fit, test the best checkpoint and print a summary."
         )
+        parser.add_argument(
+            "--ensemble_seeds",
+            type=list[int],
+            default=[],
+            help="The seeds whose fits `make run` averages into the deployed model (a config's record, read by "
+            "the Makefile and the benchmark; one `fit` trains `seed_everything` alone).",
+        )
 
     def _parse_ckpt_path(self) -> None:
         # LightningCLI reads the checkpoint's hyperparameters with a bare torch.load before anything

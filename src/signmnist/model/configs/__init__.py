@@ -22,6 +22,14 @@ def names() -> list[str]:
     return sorted(p.name[:-5] for p in resources.files(__name__).iterdir() if p.name.endswith(".yaml"))
 
 
+def ensemble_seeds(name: str) -> list[int]:
+    """The seeds whose fits `make run` averages for a shipped config (its `ensemble_seeds`; none: one fit).
+
+    The first fits into the config's checkpoint folder, each other into that folder's name plus `-seedN`.
+    """
+    return [int(s) for s in load(name).get("ensemble_seeds", [])]
+
+
 def load(name: str) -> dict[str, Any]:
     """A shipped config as a dict (what differs from the code's defaults)."""
     import yaml
