@@ -80,13 +80,13 @@ def trained(tmp_path_factory) -> dict[str, Path]:
     from signmnist.model.cli import cli_main
 
     root = tmp_path_factory.mktemp("trained")
-    os.environ.setdefault("SIGNMNIST_CACHE_DIR", str(root / "cache"))
     train = write_csv(root / "train.csv", *make_rows(480, seed=1))
     test = write_csv(root / "test.csv", *make_rows(96, seed=2))
-    cli_main(["fit", "--config", "cnn", *tiny_args(train, test, root), "--trainer.max_epochs=2"])
-    ckpt = root / "ckpt/best.ckpt"
-    onnx = root / "model.onnx"
-    export(ckpt, onnx, test_path=test)
+    ckpt, onnx = root / "ckpt/best.ckpt", root / "model.onnx"
+    with pytest.MonkeyPatch.context() as mp:  # its own cache while it trains; the environment as it was after
+        mp.setenv("SIGNMNIST_CACHE_DIR", str(root / "cache"))
+        cli_main(["fit", "--config", "cnn", *tiny_args(train, test, root), "--trainer.max_epochs=2"])
+        export(ckpt, onnx, test_path=test)
     return {"ckpt": ckpt, "onnx": onnx, "train": train, "test": test, "root": root}
 
 

@@ -47,6 +47,7 @@ def adapted_once(reader_photo_model, hand_photos, rows, tmp_path_factory) -> dic
             "adapted": adapt_system(base, photos, rows, Recipe(steps=60))}  # fmt: skip
 
 
+@pytest.mark.slow
 def test_adapting_learns_the_photos_and_leaves_the_base_model_alone(adapted_once):
     base, before, photos, adapted = (adapted_once[k] for k in ("base", "before", "photos", "adapted"))
     print(f"photos: {accuracy(base, photos):.3f} -> {accuracy(adapted, photos):.3f}")
@@ -58,6 +59,7 @@ def test_adapting_learns_the_photos_and_leaves_the_base_model_alone(adapted_once
     assert changed and changed <= allowed, changed - allowed  # convolutions and BatchNorm statistics stay
 
 
+@pytest.mark.slow
 def test_mixing_dataset_rows_keeps_the_official_test_accuracy(adapted_once, rows):
     base, adapted = adapted_once["base"], adapted_once["adapted"]
     before, after = accuracy(base, rows), accuracy(adapted, rows)
@@ -65,6 +67,7 @@ def test_mixing_dataset_rows_keeps_the_official_test_accuracy(adapted_once, rows
     assert after >= before - 0.02
 
 
+@pytest.mark.slow
 def test_adapting_keeps_the_base_training_label_smoothing(reader_photo_model, hand_photos, rows, tmp_path):
     # Hard labels make the image network sure of itself on the signer's photos, and then it outvotes the
     # landmark network on other people's; the base's smoothing keeps its confidence where training left it.
@@ -83,6 +86,7 @@ def test_adapting_keeps_the_base_training_label_smoothing(reader_photo_model, ha
     assert smoothed < sharp - 0.05
 
 
+@pytest.mark.slow
 def test_adapt_writes_a_model_every_command_reads(photo_model, hand_photos, tmp_path, capfd, monkeypatch):
     photos = _letters_folder(hand_photos, tmp_path / "photos")
     out = tmp_path / "me" / "adapted.ckpt"

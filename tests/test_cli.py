@@ -98,6 +98,7 @@ def _assert_one_line_error(proc, *needles):
         assert needle in last, last
 
 
+@pytest.mark.slow
 def test_a_bad_flag_is_one_clear_line_from_the_console_script(tmp_path):
     # Every flag case runs in-process in test_bad_input.py; this one goes through the installed script.
     proc = run_cmd("signmnist", "fit", "--config", "mlp", "--trainer.max_epochs=-3", cwd=tmp_path)
@@ -109,6 +110,7 @@ def test_missing_config_file(tmp_path, capfd, monkeypatch):
     _assert_one_line_error(subprocess.CompletedProcess([], code, out, err), "nope.yaml")
 
 
+@pytest.mark.slow
 def test_lightning_practice_fast_dev_run():
     proc = run_cmd("python", "lightning_practice.py", "--fast_dev_run", "True")
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -116,6 +118,7 @@ def test_lightning_practice_fast_dev_run():
     assert "max_steps=1" in proc.stderr
 
 
+@pytest.mark.slow
 def test_ddp_on_two_cpu_processes(tiny_data, tmp_path):
     proc = run_cmd(
         "signmnist", "fit", "--config", "mlp", *tiny_args(*tiny_data, tmp_path),

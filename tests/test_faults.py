@@ -63,6 +63,7 @@ def reference(data, tmp_path_factory) -> Path:
     return out / "ckpt/last.ckpt"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_signal_stops_at_a_step_boundary_saves_and_resume_is_exact(data, reference, tmp_path, sig, code):
     out = tmp_path / "run"
@@ -88,6 +89,7 @@ def test_signal_stops_at_a_step_boundary_saves_and_resume_is_exact(data, referen
     assert max((a[k].float() - b[k].float()).abs().max().item() for k in a) <= 1e-6
 
 
+@pytest.mark.slow
 def test_sigkill_never_leaves_a_torn_checkpoint_and_training_resumes(data, tmp_path):
     out = tmp_path / "run"
     # A checkpoint every step, so that the kills land during writes as well as between them.
@@ -124,6 +126,7 @@ def test_unwritable_checkpoint_dir_fails_before_training(data, tmp_path, capfd, 
     assert "checkpoint.dirpath: cannot write" in err.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_a_failed_checkpoint_write_keeps_the_existing_checkpoints(data, tmp_path, monkeypatch):
     from signmnist.core.errors import CheckpointError
     from signmnist.model import checkpoint as ckpt_mod

@@ -43,6 +43,7 @@ def test_the_weight_follows_which_network_is_right():
     assert float(GRID[0]) == 0.0 and float(GRID[-1]) == pytest.approx(MAX_WEIGHT) and MAX_WEIGHT < 0.5
 
 
+@pytest.mark.slow
 def test_a_fit_stores_the_fitted_weight_and_every_runtime_uses_it(trained, tmp_path):
     train, test = trained["train"], trained["test"]
     cli = cli_main(["fit", "--config", "photo", *tiny_args(train, test, tmp_path), "--trainer.max_epochs=2",

@@ -340,6 +340,7 @@ def test_ensemble_export_averages_its_members(trained, tmp_path):
     assert mean.preprocess == load_classifier(trained["ckpt"]).preprocess
 
 
+@pytest.mark.slow
 def test_ensemble_members_must_share_their_preprocessing(trained, tmp_path):
     other = _variant(trained["ckpt"], tmp_path / "flip.ckpt", flip_tta=True)
     out = tmp_path / "mean.onnx"

@@ -1,6 +1,8 @@
 """Photo inference uses every core and never changes an answer; inference commands default to the photo model."""
 
 import json
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -15,11 +17,15 @@ from signmnist.vision import hands, landmarks
 pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
 
 
-def test_a_photo_gets_the_same_input_whichever_worker_and_graph_decodes_it(photo_model, hand_photos):
+@pytest.mark.slow
+def test_a_photo_gets_the_same_input_whichever_worker_and_graph_decodes_it(photo_model, hand_photos, monkeypatch):
     pre = load_classifier(photo_model["onnx"]).preprocess
     one = list(image_items(hand_photos, pre, workers=1))
+    monkeypatch.setattr(hands, "_pool", __import__("queue").SimpleQueue())  # a pool of its own, empty
+    monkeypatch.setattr(hands, "_made", 0)
+    monkeypatch.setattr(hands, "_size", 2)
     many = list(image_items(hand_photos * 3, pre, workers=6))  # three copies of each photo, six threads at once
-    assert hands._made >= min(2, hands._size)  # the search really ran on several MediaPipe graphs
+    assert hands._made == 2  # this test's searches really ran on two MediaPipe graphs of their own
     assert sum(landmarks.found(it.landmarks) for it in one) >= 3  # hands were found, so the check means something
     for i, item in enumerate(many):
         ref = one[i % len(one)]
@@ -28,6 +34,7 @@ def test_a_photo_gets_the_same_input_whichever_worker_and_graph_decodes_it(photo
         np.testing.assert_array_equal(item.landmarks, ref.landmarks)
 
 
+@pytest.mark.slow
 def test_served_answers_are_the_same_one_by_one_and_under_load_and_equal_classify(photo_model, hand_photos, tmp_path,
                                                                                   capfd, monkeypatch):  # fmt: skip
     model = photo_model["onnx"]
@@ -90,21 +97,27 @@ def test_worker_counts_must_be_positive(command, flag, photo_model, hand_photos,
     assert proc.stdout == ""
 
 
-def test_concurrent_searches_on_one_graph_wait_for_it(monkeypatch):
-    # With a pool of one (the reference the benchmark measures against), searches queue for the one graph.
-    monkeypatch.setattr(hands, "_size", 1)
+@pytest.mark.parametrize("size", [1, 2])
+def test_concurrent_searches_wait_for_a_free_graph(monkeypatch, size):
+    # With a pool of `size` graphs (1: the reference the benchmark measures against), at most `size` searches
+    # run at once, each on a graph no other search holds; with 2, two do overlap (the check can see overlap).
+    monkeypatch.setattr(hands, "_size", size)
     monkeypatch.setattr(hands, "_made", 0)
     monkeypatch.setattr(hands, "_pool", __import__("queue").SimpleQueue())
-    made, busy, most = [], [], [0]
+    made, busy, most, lock = [], set(), [0], threading.Lock()
 
     class Graph:
         def find(self, rgb):
-            busy.append(1)
-            most[0] = max(most[0], len(busy))
-            busy.pop()
+            with lock:
+                assert self not in busy, "two searches on one graph at once"
+                busy.add(self)
+                most[0] = max(most[0], len(busy))
+            time.sleep(0.02)  # long enough that searches sharing a graph, or waiting for none, would overlap
+            with lock:
+                busy.discard(self)
             return None
 
     monkeypatch.setattr(hands, "_Landmarker", lambda: made.append(1) or Graph())
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda _: hands.find_hand(np.zeros((64, 64, 3), np.uint8)), range(16)))
-    assert len(made) == 1 and most[0] == 1
+    assert len(made) == size and most[0] == size

@@ -14,6 +14,7 @@ from signmnist.reports.official import FILES, compute_metrics, report
 LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXY")
 
 
+@pytest.mark.slow
 def test_report_writes_every_file_and_the_metrics_match_a_direct_computation(trained, tmp_path):
     out = tmp_path / "rep"
     report(trained["ckpt"], out)
@@ -64,6 +65,7 @@ def _assert_refused(code: int, stderr: str, out, needle):
     assert not out.exists() or not any(out.iterdir())
 
 
+@pytest.mark.slow
 def test_bad_inputs_stop_before_anything_is_written(trained, tmp_path, capfd, monkeypatch):
     out = tmp_path / "rep"
     (tmp_path / "corrupt.ckpt").write_bytes(b"PK\x03\x04 not really a zip")
@@ -83,6 +85,7 @@ def test_bad_inputs_stop_before_anything_is_written(trained, tmp_path, capfd, mo
         _assert_refused(code, stderr, target, needle)
 
 
+@pytest.mark.slow
 def test_an_ensemble_is_reported_as_export_deploys_it_the_mean_of_its_members(trained, tmp_path):
     import torch
 

@@ -184,6 +184,7 @@ def _photo(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_photo_config_trains_exports_and_mirrors_as_it_says(trained, tmp_path):
     train, test = trained["train"], trained["test"]
     cli = cli_main(["fit", "--config", "photo", *tiny_args(train, test, tmp_path),

@@ -54,6 +54,7 @@ def _page(url: str, *flags: str):
     return open_page(url, *flags)
 
 
+@pytest.mark.slow
 def test_the_folder_weighs_under_30_mb_and_packs_the_wheels_hand_models(site):
     import gzip
     import io
@@ -68,6 +69,7 @@ def test_the_folder_weighs_under_30_mb_and_packs_the_wheels_hand_models(site):
     assert sorted(task.namelist()) == sorted(HAND_TASK)
 
 
+@pytest.mark.slow
 def test_the_page_reads_photos_as_classify_does(site):
     browser = _page(site["url"])
     try:
@@ -90,6 +92,7 @@ def test_the_page_reads_photos_as_classify_does(site):
     assert agree >= 0.75 * n and hands >= 0.75 * n, (agree, hands, n)
 
 
+@pytest.mark.slow
 def test_the_javascript_views_match_python_for_the_same_image_and_hand(site):
     classifier = load_classifier(bundled_model())
     cases = []
@@ -146,6 +149,7 @@ def test_web_names_npm_when_the_packages_are_missing(tmp_path, capfd, monkeypatc
     assert json.loads((PACKAGES / "package-lock.json").read_text())["lockfileVersion"] >= 2
 
 
+@pytest.mark.slow
 def test_the_benchmark_times_the_page_and_compares_its_letters_with_pythons(hand_photos, tmp_path):
     from signmnist.bench.common import Sizes
     from signmnist.bench.web import bench_web

@@ -32,11 +32,12 @@ class Sizes:
     photo_epochs: int | None = None  # the photo model's fits (None: photo.yaml's)
     spelling_phrases: int | None = None  # of each phrase list (None: all)
     spelling_repeats: int = 3  # each phrase spelt this many times, other rows and photos each time
+    members: int | None = None  # fits in the deployed mean (None: all of photo.yaml's ensemble_seeds)
 
 
 FULL = Sizes()
 QUICK = Sizes(photo_requests=48, http_requests=200, live_seconds=2.0, live_clients=(1, 2), spell_text="HI",
-              synthetic_photos=24, photo_epochs=2, spelling_phrases=3, spelling_repeats=1)  # fmt: skip
+              synthetic_photos=24, photo_epochs=2, spelling_phrases=3, spelling_repeats=1, members=1)  # fmt: skip
 
 
 @dataclass

@@ -23,7 +23,7 @@ from signmnist.inference.runtime import load_classifier
 from signmnist.live.decoder import WEIGHT, Decoder, decode_text
 
 LISTS = {"common phrases": "common.txt", "names and rare words": "names.txt"}
-PHRASES = Path(__file__).resolve().parents[4] / "benchmarks/phrases"  # in a checkout, beside src/
+PHRASES = Path(__file__).resolve().parents[3] / "benchmarks/phrases"  # in a checkout, beside src/
 
 
 def phrase_list(name: str, folder: Path = PHRASES) -> list[str]:
