@@ -79,7 +79,7 @@ def test_adapting_keeps_the_base_training_label_smoothing(reader_photo_model, ha
         base.hparams.label_smoothing = smoothing
         adapted = adapt_system(base, photos, rows, Recipe(steps=60))
         with torch.inference_mode():
-            return float(adapted._graph(calibrated=False).image_probs(views).max(-1).values.mean())
+            return float(adapted.graph(calibrated=False).image_probs(views).max(-1).values.mean())
 
     smoothed, sharp = sureness(0.3), sureness(0.0)
     print(f"image network's mean top probability on the photos: {smoothed:.3f} smoothed, {sharp:.3f} not")

@@ -46,10 +46,10 @@ def _first_layer_grad(strength: float, head: bool) -> tuple[torch.Tensor, SignMN
     torch.manual_seed(0)
     system = _system(strength)
     if not head:
-        system.domain_head = None
+        system.domain_head = system.photo.domain_head = None
     points = torch.rand(12, 21, 3) * 100  # pixels, as the batch carries them
     labels, built = torch.arange(12) % 5, torch.arange(12) >= 8
-    system._landmark_loss(points, labels, built).backward()
+    system.photo.landmark_loss(points, labels, built, progress=1.0).backward()  # at the end of training
     return system.landmark_net.layers[1].weight.grad, system
 
 
@@ -72,7 +72,7 @@ def test_the_domain_head_is_not_part_of_what_is_deployed():
 def test_a_batch_without_a_hand_still_reaches_every_trained_parameter_with_a_zero_loss():
     system = _system(1.0)
     points = torch.full((4, 21, 3), float("nan"))  # no hand found: only built hands could train, and n = 0 here
-    loss = system._landmark_loss(points, torch.arange(4), torch.zeros(4, dtype=torch.bool))
+    loss = system.photo.landmark_loss(points, torch.arange(4), torch.zeros(4, dtype=torch.bool), progress=1.0)
     loss.backward()
     assert loss.item() == 0.0
     for module in (system.landmark_net, system.domain_head):

@@ -12,6 +12,7 @@ from signmnist.model.calibration import temper
 from signmnist.model.checkpoint import load_checkpoint, load_system
 from signmnist.model.cli import cli_main
 from signmnist.model.fusion import GRID, MAX_WEIGHT, best_weight, fuse
+from signmnist.model.photo_fit import PhotoFit
 from signmnist.model.system import SignMNISTSystem
 
 
@@ -85,12 +86,18 @@ def test_collecting_photo_like_rows_leaves_training_randomness_alone():
     batch = (torch.randint(0, 256, (8, 1, 28, 28), dtype=torch.uint8), torch.randn(8, 21, 3) * 10, torch.arange(8))
     torch.manual_seed(3)
     before = torch.get_rng_state()
-    system._collect_fusion(batch, batch_idx=0)
+    fit = PhotoFit()
+    fit.collect(system, batch, batch_idx=0)
     assert torch.equal(torch.get_rng_state(), before)
-    image, *_ = system._fusion.gathered()
-    system._fusion.reset()
-    system._collect_fusion(batch, batch_idx=0)
-    torch.testing.assert_close(system._fusion.gathered()[0], image)  # the same photo-like rows every epoch
+    image, *_ = fit.fusion.gathered()
+    fit.fusion.reset()
+    fit.collect(system, batch, batch_idx=0)
+    torch.testing.assert_close(fit.fusion.gathered()[0], image)  # the same photo-like rows every epoch
+
+
+def test_a_model_that_reads_landmarks_brings_its_fusion_fit_and_others_none():
+    assert [type(c) for c in SignMNISTSystem(preprocess={"landmarks": True}).configure_callbacks()] == [PhotoFit]
+    assert SignMNISTSystem().configure_callbacks() == []
 
 
 @pytest.mark.parametrize("found", [True, False])

@@ -118,9 +118,9 @@ def test_training_adds_built_hands_to_the_landmark_networks_batch():
 
     system = SignMNISTSystem(preprocess={"landmarks": True}, synthetic_hands=0.5)
     points, labels = torch.randn(8, 21, 3), torch.arange(8)
-    more, more_labels, built = system._with_synthetic_hands(points, labels)
+    more, more_labels, built = system.photo.with_built_hands(points, labels)
     assert more.shape == (12, 21, 3) and torch.equal(more[:8], points) and torch.equal(more_labels[:8], labels)
     assert built.tolist() == [False] * 8 + [True] * 4
     assert set(more_labels[8:].tolist()) <= set(range(25)) - {9}  # letters the dataset has, J never
     plain = SignMNISTSystem(preprocess={"landmarks": True})  # 0 by default: the batch as it is
-    assert plain._with_synthetic_hands(points, labels)[0] is points
+    assert plain.photo.with_built_hands(points, labels)[0] is points

@@ -22,7 +22,7 @@ from signmnist.model.fusion import fuse
 @torch.inference_mode()
 def by_network(system, shots: Shots) -> str:
     """Accuracy of the image network alone, the landmark network alone (rows with a hand) and both fused."""
-    graph = system._graph(calibrated=False)
+    graph = system.graph(calibrated=False)
     image = graph.image_probs(torch.as_tensor(shots.views))
     hand, found = graph.hand_probs(torch.as_tensor(shots.points))
     fused = fuse(image, hand, found, system.landmark_weight)

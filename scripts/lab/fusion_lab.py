@@ -28,12 +28,12 @@ WEIGHTS = (0.0, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.7, 1.0)
 @torch.inference_mode()
 def networks(system, images, points, labels, photo_like: bool = False) -> tuple[torch.Tensor, ...]:
     """(image probs (N, 25), landmark probs (N, 25), hand found (N,), labels (N,)), in batches of 1024."""
-    graph, out = system._graph(calibrated=False), []
+    graph, out = system.graph(calibrated=False), []
     for i in range(0, len(labels), 1024):
         x = images[i : i + 1024]
         if photo_like:  # the fit's own rows: the robust augmentation with one fixed seed per batch
             torch.manual_seed(i // 1024)
-            x = (system._photo_like(system.preprocess.scale(x)) * 255).round().to(torch.uint8)
+            x = (system.photo_like(system.preprocess.scale(x)) * 255).round().to(torch.uint8)
         x = x.expand(-1, system.preprocess.views, -1, -1) if x.shape[1] == 1 else x  # a row stands for each view
         out.append((graph.image_probs(x), *graph.hand_probs(points[i : i + 1024])))
     image, hand, found = (torch.cat(p) for p in zip(*out, strict=True))

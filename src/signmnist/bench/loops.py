@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from signmnist.core.preprocess import Preprocess
 from signmnist.data.datamodule import SignMNISTDataModule, stratified_split
 from signmnist.model.augment import BatchAugment
+from signmnist.model.evaluate import accuracy, predict_rows
 from signmnist.model.system import make_optimizer
 
 
@@ -79,13 +80,10 @@ def test_accuracy(net: torch.nn.Module, dm: SignMNISTDataModule) -> float:
     pre = Preprocess()
     was_training = net.training
     net.eval()
-    images, labels = dm.test_set
-    correct = sum(
-        int((net(pre.normalize(pre.scale(images[i : i + 1024]))).argmax(-1) == labels[i : i + 1024]).sum())
-        for i in range(0, len(labels), 1024)
-    )
+    images, labels = dm.test_set  # (N, 1, 28, 28) uint8, (N,)
+    scores = predict_rows(lambda x, _: net(pre.normalize(pre.scale(x))), images, batch=1024)
     net.train(was_training)
-    return correct / len(labels)
+    return accuracy(scores, labels.numpy())
 
 
 def adam(lr: float) -> Callable:

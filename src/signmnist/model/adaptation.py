@@ -22,10 +22,11 @@ import torch
 import torch.nn.functional as F
 
 from signmnist.core.errors import ConfigError
-from signmnist.core.facts import NUM_CLASSES
 from signmnist.data import landmark_store
 from signmnist.data.datafile import load_csv
+from signmnist.model import evaluate
 from signmnist.model.augment import BatchAugment, augment_landmarks
+from signmnist.model.evaluate import predict_rows
 from signmnist.model.graph import hand_found, normalize_landmarks
 from signmnist.model.system import SignMNISTSystem
 
@@ -208,19 +209,15 @@ def adapted_checkpoint(base: dict[str, Any], adapted: SignMNISTSystem, info: dic
     return checkpoint
 
 
-@torch.inference_mode()
 def predict(system: SignMNISTSystem, shots: Shots, batch: int = 1024) -> np.ndarray:
     """The deployed answer of `system` for each example: probabilities (N, 25)."""
-    views, device = system.preprocess.views, next(system.parameters()).device
-    out = []
-    for i in range(0, len(shots), batch):
-        images = torch.from_numpy(np.ascontiguousarray(shots.views[i : i + batch])).to(device)  # (B, V0, 28, 28)
-        images = images.expand(-1, views, -1, -1) if images.shape[1] == 1 else images  # a row stands for each view
-        points = torch.from_numpy(np.ascontiguousarray(shots.points[i : i + batch], dtype=np.float32)).to(device)
-        out.append(system(images, points if system.preprocess.landmarks else None).cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), np.float32)
+    views = torch.from_numpy(np.ascontiguousarray(shots.views))  # (N, V0, 28, 28)
+    if views.shape[1] == 1:  # a dataset row stands for each of the model's views
+        views = views.expand(-1, system.preprocess.views, -1, -1)
+    points = shots.points if system.preprocess.landmarks else None
+    return predict_rows(system, views, points, batch, next(system.parameters()).device)
 
 
 def accuracy(system: SignMNISTSystem, shots: Shots) -> float:
-    """Share of `shots` whose top-1 letter is right."""
-    return float((predict(system, shots).argmax(-1) == shots.labels).mean()) if len(shots) else float("nan")
+    """Share of `shots` whose top-1 letter is right (`evaluate.accuracy` of the deployed answers)."""
+    return evaluate.accuracy(predict(system, shots), shots.labels)

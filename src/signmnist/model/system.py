@@ -1,4 +1,9 @@
-"""The LightningModule "system": owns the network, loss, metrics, augmentation and optimiser."""
+"""The LightningModule "system": owns the networks, loss, metrics, augmentation and optimiser.
+
+One class for the seed MLP, the CNN and the photo model. What the photo model adds lives beside it: the
+landmark branch's training (`photo_branch.py`) and the fitting of its fusion weight and temperature at each
+validation (`photo_fit.py`, a callback the system brings along through `configure_callbacks`).
+"""
 
 from __future__ import annotations
 
@@ -12,17 +17,16 @@ from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
 from signmnist.core.errors import ConfigError
-from signmnist.core.facts import NUM_CLASSES, NUM_POINTS
+from signmnist.core.facts import NUM_CLASSES
 from signmnist.core.preprocess import Preprocess
-from signmnist.model.augment import AUGMENTERS, RobustAugment, augment_landmarks
-from signmnist.model.calibration import best_temperature, calibration_error, temper
-from signmnist.model.domain import DomainHead, coefficient
-from signmnist.model.fusion import FusionFit, best_weight, fuse
-from signmnist.model.graph import InferenceGraph, hand_found, normalize_landmarks
+from signmnist.model.augment import AUGMENTERS, RobustAugment
+from signmnist.model.domain import DomainHead
+from signmnist.model.graph import InferenceGraph
 from signmnist.model.networks import LandmarkMLP, build_model
+from signmnist.model.photo_branch import PhotoBranch
+from signmnist.model.photo_fit import PhotoFit
 
 Stage = Literal["train", "val", "test"]
-_PLAIN_TYPES = (str, int, float, bool, type(None))
 # Written into every checkpoint so that loaders can tell our checkpoints from anyone else's.
 CHECKPOINT_FORMAT = "signmnist/1"
 
@@ -95,8 +99,9 @@ class SignMNISTSystem(L.LightningModule):
         self.register_buffer("landmark_weight", torch.tensor(0.5))
         # The deployed output's temperature, fitted with the weight on the same rows (calibration.py).
         self.register_buffer("temperature", torch.tensor(1.0))
-        self._fusion = FusionFit()
-        self._hand_pool: tuple[torch.Tensor, torch.Tensor] | None = None  # built hands (`synthetic_hands`)
+        self.photo = None if self.landmark_net is None else PhotoBranch(
+            self.landmark_net, self.domain_head, synthetic_hands, landmark_tilt, domain_adversarial, label_smoothing
+        )  # fmt: skip
         mode = {True: "basic", False: "none"}.get(augment, augment) if isinstance(augment, bool) else augment
         if mode not in AUGMENTERS:
             raise ConfigError(f"model.augment: expected one of {sorted(AUGMENTERS)}, got {augment!r}")
@@ -106,27 +111,17 @@ class SignMNISTSystem(L.LightningModule):
             raise ConfigError(f"model.augment_options: {e}") from None
         # Validation rows made photo-like, for fitting the fusion: the robust augmentation, every image.
         robust = augment_options if mode == "robust" else None
-        self._photo_like = RobustAugment(**{**(robust or {}), "clean": 0.0})
+        self.photo_like = RobustAugment(**{**(robust or {}), "clean": 0.0})
         # One accuracy and one mean-loss metric per stage; updated each step, logged once per epoch.
         self.train_acc, self.val_acc, self.test_acc = (_accuracy() for _ in range(3))
         self.train_loss, self.val_loss, self.test_loss = (MeanMetric(nan_strategy="disable") for _ in range(3))
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        # Lightning sets bookkeeping attributes (e.g. `_current_fx_name`) about 45 times per training step,
-        # and nn.Module.__setattr__ runs Parameter/Module/buffer checks for each. Plain values that shadow
-        # no parameter, buffer or submodule skip them: a few percent of the seed MLP's step, which sits at its
-        # ratio-to-a-bare-loop target (`python scripts/lab/setattr_cost.py`; docs/speed.md).
-        shadows = name in self._parameters or name in self._buffers or name in self._modules
-        if type(value) in _PLAIN_TYPES and not shadows:
-            object.__setattr__(self, name, value)
-        else:
-            super().__setattr__(name, value)
-
     def forward(self, images: torch.Tensor, points: torch.Tensor | None = None) -> torch.Tensor:
         """What is deployed: uint8 views (B, V, 28, 28) [+ landmarks (B, 21, 3)] -> probabilities (B, 25)."""
-        return self._graph()(images, points)
+        return self.graph()(images, points)
 
-    def _graph(self, calibrated: bool = True) -> InferenceGraph:
+    def graph(self, calibrated: bool = True) -> InferenceGraph:
+        """The deployed graph of these networks (`calibrated`: with the fitted temperature)."""
         temperature = float(self.temperature) if calibrated else 1.0
         return InferenceGraph(self.net, self.preprocess, self.landmark_net, float(self.landmark_weight), temperature)
 
@@ -144,7 +139,7 @@ class SignMNISTSystem(L.LightningModule):
         if stage != "train":
             # (B, 25): what is deployed, mirror TTA and landmarks included, before the temperature (which
             # cannot change the accuracy; left out so that it cannot change which checkpoint val/loss picks)
-            probs = self._graph(calibrated=False)(images, points)
+            probs = self.graph(calibrated=False)(images, points)
             logits = probs.clamp_min(1e-12).log()
             loss = F.cross_entropy(logits, labels)  # val/test report the plain cross-entropy
         else:
@@ -154,50 +149,18 @@ class SignMNISTSystem(L.LightningModule):
             logits = self.net(self.preprocess.normalize(x))  # (B, 25); train/acc is the image network's
             # Smoothing regularises training only.
             loss = F.cross_entropy(logits, labels, label_smoothing=self.hparams.label_smoothing)
-            if self.landmark_net is not None and points is not None:
-                points, hand_labels, built = self._with_synthetic_hands(points, labels)
-                loss = loss + self._landmark_loss(points, hand_labels, built)
+            if self.photo is not None and points is not None:
+                loss = loss + self.photo.loss(points, labels, self._progress())
         # Metric updates only: self.log per step was a third of the seed MLP's step time (profiled).
         acc, mean_loss = self._metrics(stage)
         acc.update(logits.detach(), labels)
         mean_loss.update(loss.detach(), weight=len(labels))
         return loss
 
-    def _with_synthetic_hands(
-        self, points: torch.Tensor, labels: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The batch's landmarks (B, 21, 3) and labels (B,) with `synthetic_hands` x B built hands appended,
-        and which of the B + n are built (bool)."""
-        n = round(self.hparams.synthetic_hands * len(labels))
-        built = torch.arange(len(labels) + n, device=labels.device) >= len(labels)  # (B + n,)
-        if n == 0:
-            return points, labels, built
-        if self._hand_pool is None:  # built once per fit, on first use (about a second on a CPU core)
-            from signmnist.data.handshapes import pool
-
-            made, letters = pool()
-            self._hand_pool = (torch.from_numpy(made), torch.from_numpy(letters))
-        made, letters = self._hand_pool
-        pick = torch.randint(0, len(letters), (n,))
-        extra = made[pick].to(points.device, points.dtype)
-        return torch.cat([points, extra]), torch.cat([labels, letters[pick].to(labels.device)]), built
-
-    def _landmark_loss(self, points: torch.Tensor, labels: torch.Tensor, built: torch.Tensor) -> torch.Tensor:
-        # Only rows where MediaPipe found a hand (three in four of the dataset's) train the landmark network.
-        found = hand_found(points)  # (B,)
-        if not found.any():  # a zero loss that still reaches every parameter, as DDP expects
-            hidden = self.landmark_net.embed(points.new_zeros(1, NUM_POINTS, 3))  # (1, 256)
-            head = self.domain_head(hidden, 0.0).sum() if self.domain_head is not None else 0.0
-            return (self.landmark_net.classify(hidden).sum() + head) * 0.0
-        features = augment_landmarks(normalize_landmarks(points[found]), tilt=self.hparams.landmark_tilt)  # (F, 21, 3)
-        hidden = self.landmark_net.embed(features)  # (F, 256)
-        logits = self.landmark_net.classify(hidden)  # (F, 25)
-        loss = F.cross_entropy(logits, labels[found], label_smoothing=self.hparams.label_smoothing)
-        if self.domain_head is None:
-            return loss
-        progress = self.global_step / max(1, self.trainer.estimated_stepping_batches)
-        guess = self.domain_head(hidden, coefficient(progress, self.hparams.domain_adversarial))  # (F,)
-        return loss + F.binary_cross_entropy_with_logits(guess, built[found].to(guess.dtype))
+    def _progress(self) -> float:
+        """How far the fit is, 0..1 (the domain head's strength follows it); 0 outside a fit."""
+        trainer = self._trainer
+        return self.global_step / max(1, trainer.estimated_stepping_batches) if trainer is not None else 0.0
 
     def _log_epoch(self, stage: Stage) -> None:
         # Logging the metric objects makes Lightning compute (synced across DDP ranks) and reset them.
@@ -217,48 +180,16 @@ class SignMNISTSystem(L.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         self._log_epoch("val")
-        parts = self._fusion.gathered() if self._fitting_fusion() else None
-        self._fusion.reset()
-        if parts is not None:
-            if self.trainer.world_size > 1:  # every rank fits the same weight on every rank's rows
-                parts = tuple(self.all_gather(p).flatten(0, 1) for p in parts)
-            self.landmark_weight.fill_(best_weight(*parts))
-            self.log("val/landmark_weight", self.landmark_weight)
-            self._calibrate(parts)
 
-    def _calibrate(self, parts: tuple[torch.Tensor, ...]) -> None:
-        """Fit the temperature on the fused photo-like validation rows; log their calibration error with it."""
-        image, hand, found, labels = parts
-        fused = fuse(image, hand, found, self.landmark_weight)
-        self.temperature.fill_(best_temperature(fused, labels))
-        self.log("val/temperature", self.temperature)
-        self.log("val/photo_like_ece", calibration_error(temper(fused, self.temperature), labels))
+    def configure_callbacks(self) -> list[L.Callback]:
+        """A model that reads landmarks fits its fusion weight and temperature at each validation of a fit."""
+        return [PhotoFit()] if self.landmark_net is not None else []
 
     def on_test_epoch_end(self) -> None:
         self._log_epoch("test")
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         self.model_step(batch, "val")
-        if self._fitting_fusion() and len(batch) == 3:
-            self._collect_fusion(batch, batch_idx)
-
-    def _fitting_fusion(self) -> bool:
-        trainer = self._trainer
-        return (
-            self.landmark_net is not None
-            and trainer is not None
-            and trainer.state.fn == "fit"
-            and not trainer.sanity_checking
-        )
-
-    def _collect_fusion(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
-        images, points, labels = batch
-        with torch.random.fork_rng(devices=[]):  # the same photo-like rows every epoch; training's RNG untouched
-            torch.manual_seed(batch_idx)
-            photo_like = (self._photo_like(self.preprocess.scale(images)) * 255).round().to(torch.uint8)
-        graph = self._graph()
-        hand, found = graph.hand_probs(points)
-        self._fusion.update(graph.image_probs(photo_like), hand, found, labels)
 
     def test_step(self, batch: Any, batch_idx: int) -> None:
         self.model_step(batch, "test")
@@ -307,7 +238,7 @@ class SignMNISTSystem(L.LightningModule):
 
     def inference_graph(self) -> torch.nn.Module:
         """The deployable graph, uint8 images -> probabilities, as a plain module for tracing and export."""
-        return self._graph().eval()
+        return self.graph().eval()
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["signmnist_format"] = CHECKPOINT_FORMAT

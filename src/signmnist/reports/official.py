@@ -26,6 +26,7 @@ from signmnist.data import landmark_store
 from signmnist.data.datafile import Split, load_csv
 from signmnist.inference.export import describe_members, inference_graph, load_members
 from signmnist.model.checkpoint import load_checkpoint
+from signmnist.model.evaluate import predict_rows
 
 FILES = ("metrics.json", "confusion_matrix.png", "training_curves.png", "mistakes.png", "samples.png", "report.md")
 
@@ -105,15 +106,9 @@ def _check_writable(out: Path) -> None:
 
 def _predict(members: list, split: Split) -> np.ndarray:
     graph = inference_graph(members)  # one system's, or the mean of an ensemble's, as exported
-    images = split.images
     # A model that reads hand landmarks is measured with the rows' landmarks (shipped, cached or searched).
     points = landmark_store.for_split(split) if members[0].preprocess.landmarks else None
-    batches = []
-    with torch.inference_mode():
-        for i in range(0, len(images), 2048):
-            part = torch.from_numpy(points[i : i + 2048]) if points is not None else None
-            batches.append(graph(torch.from_numpy(images[i : i + 2048, None]), part).numpy())
-    return np.concatenate(batches)
+    return predict_rows(graph, split.images[:, None], points)  # (N, 25)
 
 
 def _mistake_grid(probs: np.ndarray, labels: np.ndarray, images: np.ndarray, letters: tuple, out: Path) -> str:
