@@ -70,49 +70,37 @@ def test_the_folder_weighs_under_30_mb_and_packs_the_wheels_hand_models(site):
 
 
 @pytest.mark.slow
-def test_the_page_reads_photos_as_classify_does(site):
-    browser = _page(site["url"])
-    try:
-        classify = "const [url, done] = arguments; signmnist.classifyUrl(url).then(done, e => done({error: `${e}`}));"
-        got = [browser.execute_async_script(classify, f"photo{i}{p.suffix}") for i, p in enumerate(site["photos"])]
-    finally:
-        browser.quit()
+def test_the_page_reads_photos_as_classify_does_from_the_same_views(site):
     classifier = load_classifier(bundled_model())
-    agree = hands = 0
-    for page, photo in zip(got, site["photos"], strict=True):
-        assert "error" not in page, page
-        assert set(page) == {"letter", "probability", "hand", "top"} and len(page["top"]) == 3
-        loaded = load_image(photo, classifier.preprocess)
-        probs = classifier.predict(loaded.views[None], loaded.landmarks[None])[0]
-        agree += page["letter"] == LETTERS[int(probs.argmax())]
-        hands += (page["hand"] is not None) == (not np.isnan(loaded.landmarks).any())
-    n = len(site["photos"])
-    # Two MediaPipe builds and two JPEG decoders: a hand at the edge of being found, a letter at the edge of
-    # another, go either way (the views themselves match: the next test); a broken pipeline reads at chance.
-    assert agree >= 0.75 * n and hands >= 0.75 * n, (agree, hands, n)
-
-
-@pytest.mark.slow
-def test_the_javascript_views_match_python_for_the_same_image_and_hand(site):
-    classifier = load_classifier(bundled_model())
-    cases = []
-    for photo in site["photos"]:
-        loaded = load_image(photo, classifier.preprocess)
-        if not np.isnan(loaded.landmarks).any() and len(cases) < 4:
-            cases.append(loaded)
+    loaded = [load_image(photo, classifier.preprocess) for photo in site["photos"]]
+    cases = [c for c in loaded if not np.isnan(c.landmarks).any()][:4]
     assert cases, "no hand found in any test photo"
-    browser = _page(site["url"])
+    classify = "const [url, done] = arguments; signmnist.classifyUrl(url).then(done, e => done({error: `${e}`}));"
+    views = """const [gray, w, h, points, done] = arguments; import("./preprocess.mjs").then(m =>
+        done(Array.from(m.views(Uint8Array.from(gray), w, h, points, [true, false]))));"""
+    browser = _page(site["url"])  # one page for both checks: loading it is most of their time
     try:
-        script = """const [gray, w, h, points, done] = arguments; import("./preprocess.mjs").then(m =>
-            done(Array.from(m.views(Uint8Array.from(gray), w, h, points, [true, false]))));"""
-        got = [browser.execute_async_script(script, c.gray.ravel().tolist(), c.gray.shape[1], c.gray.shape[0],
-                                            c.landmarks.tolist()) for c in cases]  # fmt: skip
+        got = [browser.execute_async_script(classify, f"photo{i}{p.suffix}") for i, p in enumerate(site["photos"])]
+        drawn = [browser.execute_async_script(views, c.gray.ravel().tolist(), c.gray.shape[1], c.gray.shape[0],
+                                              c.landmarks.tolist()) for c in cases]  # fmt: skip
     finally:
         browser.quit()
-    for c, js in zip(cases, got, strict=True):
+    for c, js in zip(cases, drawn, strict=True):
         js = np.array(js, np.int16).reshape(c.views.shape)
         assert np.abs(js[1] - c.views[1]).max() <= 1  # the plain crop: Pillow's resampling, ported exactly
         assert np.abs(js[0] - c.views[0]).mean() < 3  # the cut-out: the canvas draws the mask, not Pillow
+    agree = hands = 0
+    for page, c in zip(got, loaded, strict=True):
+        assert "error" not in page, page
+        assert set(page) == {"letter", "probability", "hand", "top"} and len(page["top"]) == 3
+        probs = classifier.predict(c.views[None], c.landmarks[None])[0]
+        agree += page["letter"] == LETTERS[int(probs.argmax())]
+        hands += (page["hand"] is not None) == (not np.isnan(c.landmarks).any())
+    n = len(site["photos"])
+    print(f"the page and classify: the same letter on {agree} of {n} photos, a hand found alike on {hands}")
+    # Two JPEG decoders and the canvas's mask: a letter at the edge of another may go either way, but no more
+    # than one photo in twenty (all 24 agree as measured); a broken pipeline reads at chance.
+    assert agree >= n - max(1, n // 20) and hands >= n - max(1, n // 20), (agree, hands, n)
 
 
 @pytest.mark.slow

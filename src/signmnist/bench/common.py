@@ -36,7 +36,7 @@ class Sizes:
 
 
 FULL = Sizes()
-QUICK = Sizes(photo_requests=48, http_requests=200, live_seconds=2.0, live_clients=(1, 2), spell_text="HI",
+QUICK = Sizes(photo_requests=32, http_requests=200, live_seconds=1.0, live_clients=(1, 2), spell_text="HI",
               synthetic_photos=24, photo_epochs=2, spelling_phrases=3, spelling_repeats=1, members=1)  # fmt: skip
 
 
