@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from signmnist.commands.adapt import READABLE, TRAIN_CSV
-from signmnist.core.facts import LETTERS
+from signmnist.core.facts import LETTERS, TRAIN_CSV
 from signmnist.data import landmark_store
 from signmnist.data.datafile import load_csv
+from signmnist.inference.signer import READABLE
 from signmnist.reports.plots import landmark_grid
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from signmnist.commands.adapt import READABLE, TRAIN_CSV
-from signmnist.core.facts import LETTERS
+from signmnist.core.facts import LETTERS, TRAIN_CSV
 from signmnist.data.datafile import load_csv
+from signmnist.inference.signer import READABLE
 
 SIDE = 64
 

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from conftest import ROOT, assert_clean_failure, run_console, snapshot
-from signmnist.commands.adapt import letter_folders, read_photos
 from signmnist.core.facts import TEST_CSV
 from signmnist.inference.runtime import load_classifier
+from signmnist.inference.signer import letter_folders, read_photos
 from signmnist.model import adaptation
 from signmnist.model.adaptation import Recipe, Shots, accuracy, adapt_system, dataset_shots, trainable
 from signmnist.model.checkpoint import load_system

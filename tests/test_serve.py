@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -72,6 +73,19 @@ def test_health(server):
     with urllib.request.urlopen(server["url"] + "/health") as r:
         health = json.loads(r.read())
     assert health["status"] == "ok" and len(health["labels"]) == 25
+
+
+def test_the_page_gets_its_shared_modules_and_pythons_constants_from_the_server(server):
+    from signmnist.web.config import SHARED, page_config
+
+    with urllib.request.urlopen(server["url"] + "/page.json") as r:
+        assert json.loads(r.read()) == json.loads(json.dumps(page_config()))  # the constants Python defines
+    for name in SHARED:
+        with urllib.request.urlopen(f"{server['url']}/page/{name}") as r:
+            assert r.headers["Content-Type"].startswith("text/javascript") and b"export function" in r.read()
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(server["url"] + "/page/app.mjs")  # only the shared modules
+    assert missing.value.code == 404 and "page module: no 'app.mjs'" in json.loads(missing.value.read())["error"]
 
 
 def test_predict_matches_classify_for_upload_and_raw_body(server, photo):

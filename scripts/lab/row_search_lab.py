@@ -15,9 +15,9 @@ import time
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
-from signmnist.commands.adapt import READABLE, TRAIN_CSV
-from signmnist.core.facts import LETTERS
+from signmnist.core.facts import LETTERS, TRAIN_CSV
 from signmnist.data.datafile import load_csv
+from signmnist.inference.signer import READABLE
 from signmnist.vision.features import normalize_landmarks
 from signmnist.vision.hands import RETRY_PAD, find_hand
 from signmnist.vision.landmarks import SEARCH_SIDE

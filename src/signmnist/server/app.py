@@ -7,24 +7,22 @@ POST /predict takes one image (multipart upload or raw body, parsed by `uploads`
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from signmnist.inference.runtime import Classifier, default_model, load_classifier, stack_landmarks
+from signmnist.inference.runtime import default_model, load_classifier
 from signmnist.live.decoder import WEIGHT
 from signmnist.server.admission import Admission
 from signmnist.server.batcher import Batcher
-from signmnist.server.routes import add_routes, add_teach_routes
-from signmnist.server.teach import Shelf, Teacher, TeachError, TeachOptions
+from signmnist.server.routes import add_page_routes, add_routes, add_teach_routes
+from signmnist.server.served import Served
+from signmnist.server.teach import Shelf, Teacher, TeachOptions
 from signmnist.server.uploads import error
 from signmnist.vision import hands
 
@@ -40,36 +38,6 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_errors(request: Request, exc: HTTPException) -> JSONResponse:
         return error(exc.status_code, str(exc.detail))
-
-
-@dataclass
-class Served:
-    """What the app serves: the base model with its batcher, and the taught models."""
-
-    classifier: Classifier
-    batcher: Batcher
-    teacher: Teacher
-    max_body: int
-    admission: Admission
-
-    def pick(self, name: str | None) -> Classifier:
-        """The base model (no name, or 'base') or a taught model by name.
-
-        Raises:
-            TeachError: no taught model has that name (404).
-        """
-        if not name or name == "base":
-            return self.classifier
-        taught = self.teacher.shelf.get(name)
-        if taught is None:
-            raise TeachError(f"model: no taught model named {name!r} (taught models are kept in memory, at most "
-                             f"{self.teacher.shelf.limit}; teach it again)", 404)  # fmt: skip
-        return taught.classifier
-
-    async def predict(self, classifier: Classifier, views: np.ndarray, points: np.ndarray | None) -> np.ndarray:
-        if classifier is self.classifier:
-            return await self.batcher.predict(views, points)
-        return (await asyncio.to_thread(classifier.predict, views[None], stack_landmarks([points])))[0]
 
 
 def teach_base(ckpt: Path | None, teach_from: Path | None) -> Path | None:
@@ -118,5 +86,6 @@ def create_app(
     served = Served(classifier, batcher, teacher, int(max_body_mb * 1024 * 1024), admission)
     _add_error_handlers(app)
     add_routes(app, served, max_live, prior)
+    add_page_routes(app, prior)
     add_teach_routes(app, served)
     return app

@@ -7,7 +7,7 @@ import base64
 import io
 import re
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from fastapi import FastAPI, Request, WebSocket
@@ -18,13 +18,11 @@ from signmnist.inference.runtime import describe
 from signmnist.live.decoder import Decoder
 from signmnist.server.admission import Busy
 from signmnist.server.live import LiveSlots, serve_live
+from signmnist.server.served import Served
 from signmnist.server.teach import TeachError
 from signmnist.server.uploads import error, read_upload, teach_photos
 from signmnist.vision.images import ImageError, load_image
 from signmnist.web.config import SHARED, page_config
-
-if TYPE_CHECKING:
-    from signmnist.server.app import Served
 
 
 def _png_data_url(image: np.ndarray) -> str:
@@ -34,7 +32,7 @@ def _png_data_url(image: np.ndarray) -> str:
 
 
 def add_routes(app: FastAPI, served: Served, max_live: int, prior: float) -> None:
-    page = resources.files("signmnist.web").joinpath("server.html").read_text()
+    """POST /predict, GET /health and the Live WebSocket (/live, its transcript decoded with weight `prior`)."""
     slots = LiveSlots(max_live, Decoder(served.classifier.preprocess.labels, prior))
     classifier, batcher = served.classifier, served.batcher
 
@@ -62,23 +60,6 @@ def add_routes(app: FastAPI, served: Served, max_live: int, prior: float) -> Non
             "photos_refused": served.admission.refused,
         }
 
-    @app.get("/", response_class=HTMLResponse)
-    async def index() -> str:
-        return page
-
-    shared = {name: resources.files("signmnist.web").joinpath(name).read_bytes() for name in SHARED}
-    config = page_config(prior)
-
-    @app.get("/page/{name}")
-    async def page_module(name: str) -> Response:
-        if name not in shared:
-            return error(404, f"page module: no {name!r}; there are {', '.join(shared)}")
-        return Response(shared[name], media_type="text/javascript", headers={"Cache-Control": "no-cache"})
-
-    @app.get("/page.json")
-    async def page_constants() -> dict:
-        return config
-
     @app.post("/predict")
     async def predict(request: Request, top_k: int = 5, include_input: bool = False, model: str | None = None) -> Any:
         if not 1 <= top_k <= 25:
@@ -101,6 +82,28 @@ def add_routes(app: FastAPI, served: Served, max_live: int, prior: float) -> Non
         if include_input:
             result["input"] = _png_data_url(loaded.views)
         return result
+
+
+def add_page_routes(app: FastAPI, prior: float) -> None:
+    """GET / (the page), the modules it shares with the offline page (/page/NAME) and the constants it shares
+    with Python (/page.json, `web.config.page_config`)."""
+    page = resources.files("signmnist.web").joinpath("server.html").read_text()
+    shared = {name: resources.files("signmnist.web").joinpath(name).read_bytes() for name in SHARED}
+    config = page_config(prior)
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index() -> str:
+        return page
+
+    @app.get("/page/{name}")
+    async def page_module(name: str) -> Response:
+        if name not in shared:
+            return error(404, f"page module: no {name!r}; there are {', '.join(shared)}")
+        return Response(shared[name], media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/page.json")
+    async def page_constants() -> dict:
+        return config
 
 
 def add_teach_routes(app: FastAPI, served: Served) -> None:
