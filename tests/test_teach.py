@@ -1,5 +1,5 @@
-"""The page's "Teach it your hand" through a real server process: jobs, taught models by name, bad requests,
-and the page in headless Chromium with a fake camera."""
+"""The page's "Teach it your hand" through a real server process: jobs, taught models by handle (each only its
+teacher's), the fair queue, bad requests, and the page in headless Chromium with a fake camera."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from conftest import chromium
 from signmnist.bench.loadtest import running_server
 from signmnist.inference.runtime import load_classifier
-from signmnist.server.teach import Shelf, Taught
+from signmnist.server.shelf import Shelf, Taught
 from signmnist.vision.images import load_image
 from spelling import FPS, frame, write_y4m
 
@@ -29,19 +29,32 @@ def _multipart(fields: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def _call(url: str, body: bytes | None = None, ctype: str | None = None) -> tuple[int, dict | bytes]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": ctype} if ctype else {})
+def _call(url: str, body: bytes | None = None, ctype: str | None = None, headers: dict | None = None,
+          with_headers: bool = False) -> tuple:  # fmt: skip
+    request = urllib.request.Request(url, data=body, headers={**({"Content-Type": ctype} if ctype else {}),
+                                                              **(headers or {})})  # fmt: skip
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            raw, status, kind = response.read(), response.status, response.headers.get("content-type", "")
+            raw, status, got = response.read(), response.status, response.headers
     except urllib.error.HTTPError as e:
-        raw, status, kind = e.read(), e.code, e.headers.get("content-type", "")
-    return status, json.loads(raw) if "json" in kind else raw
+        raw, status, got = e.read(), e.code, e.headers
+    answer = json.loads(raw) if "json" in got.get("content-type", "") else raw
+    return (status, answer, got) if with_headers else (status, answer)
 
 
-def _teach(url: str, name: str, photos: list[Path]) -> tuple[int, dict]:
+def _teach(url: str, name: str, photos: list[Path], client: str = "first", with_headers: bool = False) -> tuple:
     body, ctype = _multipart([(p.parent.name, p.name, p.read_bytes()) for p in photos])
-    return _call(f"{url}/teach?name={urllib.request.quote(name)}", body, ctype)
+    return _call(f"{url}/teach?name={urllib.request.quote(name)}", body, ctype, {"X-Signmnist-Client": client},
+                 with_headers)  # fmt: skip
+
+
+def _models(url: str, *handles: str) -> list[dict]:
+    return _call(url + "/models", headers={"X-Signmnist-Models": ",".join(handles)})[1]["taught"]
+
+
+def _predict(url: str, photo: Path, model: str) -> tuple[int, dict]:
+    body, ctype = _multipart([("file", photo.name, photo.read_bytes())])
+    return _call(f"{url}/predict?top_k=25&model={urllib.request.quote(model)}", body, ctype)
 
 
 def _wait(url: str, job: dict, timeout: float = 240) -> dict:
@@ -54,32 +67,64 @@ def _wait(url: str, job: dict, timeout: float = 240) -> dict:
 
 @pytest.fixture(scope="module")
 def teach_server(reader_photo_model):
-    with running_server(reader_photo_model, "--teach.steps=30", "--teach.max_taught=2") as url:
+    with running_server(reader_photo_model, "--teach.steps=30", "--teach.max_taught=3", "--teach.max_queue=1") as url:
         yield url
 
 
 @pytest.mark.slow
-def test_a_taught_model_answers_by_name_as_its_downloaded_checkpoint_does(teach_server, hand_photos, tmp_path):
+def test_a_taught_model_answers_by_its_handle_as_its_downloaded_checkpoint_does(teach_server, hand_photos, tmp_path):
     status, job = _teach(teach_server, "me", hand_photos)
-    assert status == 202, job
+    assert status == 202 and len(job["job"]) >= 22, job  # an unguessable job id (128 random bits)
     job = _wait(teach_server, job)
     assert job["state"] == "done", job
-    result = job["result"]
+    result, handle = job["result"], job["result"]["model"]
+    assert len(handle) >= 22 and handle != "me"  # an opaque handle, not the name
     assert result["photos"] == len(hand_photos) and result["photos_after"] >= result["photos_before"]
     assert 0.5 < result["official_test"] <= 1.0
-    models = _call(teach_server + "/models")[1]
-    assert [t["name"] for t in models["taught"]] == ["me"] and models["teach"]
-    status, ckpt = _call(teach_server + "/models/me/checkpoint")
+    assert [(t["model"], t["name"]) for t in _models(teach_server, handle)] == [(handle, "me")]
+    status, ckpt = _call(f"{teach_server}/models/{handle}/checkpoint")
     assert status == 200
     (tmp_path / "me.ckpt").write_bytes(ckpt)
     local = load_classifier(tmp_path / "me.ckpt")
     photo = hand_photos[0]
-    body, ctype = _multipart([("file", photo.name, photo.read_bytes())])
-    answer = _call(f"{teach_server}/predict?top_k=25&model=me", body, ctype)[1]
+    answer = _predict(teach_server, photo, handle)[1]
     loaded = load_image(photo, local.preprocess)
     expected = local.predict(loaded.views[None], loaded.landmarks[None])[0]
     served = {t["letter"]: t["probability"] for t in answer["top"]}
     assert max(abs(served[c] - float(expected[i])) for i, c in enumerate(local.preprocess.labels)) < 1e-4
+
+
+@pytest.mark.slow
+def test_a_second_client_cannot_list_use_download_or_replace_the_first_ones_model(teach_server, hand_photos):
+    mine = _wait(teach_server, _teach(teach_server, "alice", hand_photos, client="first")[1])["result"]["model"]
+    photo = hand_photos[0]
+    before = _predict(teach_server, photo, mine)
+    assert before[0] == 200
+    assert _models(teach_server) == []  # without handles a request lists nothing
+    for guess in ("alice", "Alice", mine[:-1] + ("A" if mine[-1] != "A" else "B")):  # the name, a near miss
+        assert _predict(teach_server, photo, guess)[0] == 404
+        assert _call(f"{teach_server}/models/{urllib.request.quote(guess)}/checkpoint")[0] == 404
+        assert _models(teach_server, guess) == []
+    theirs = _wait(teach_server, _teach(teach_server, "alice", hand_photos[:6], client="second")[1])["result"]["model"]
+    assert theirs != mine  # two people who both type "alice" get two models
+    assert [t["model"] for t in _models(teach_server, theirs)] == [theirs]  # each lists only its own
+    assert _predict(teach_server, photo, mine) == before  # the first one's model still answers as before
+    assert [t["name"] for t in _models(teach_server, mine)] == ["alice"]
+
+
+@pytest.mark.slow
+def test_teaching_is_queued_fairly_one_job_a_client_and_a_bounded_queue(teach_server, hand_photos):
+    first = _teach(teach_server, "one", hand_photos, client="a")
+    assert first[0] == 202
+    again = _teach(teach_server, "two", hand_photos, client="a", with_headers=True)
+    assert again[0] == 429 and "still queued or running" in again[1]["error"] and int(again[2]["Retry-After"]) >= 1
+    queued = _teach(teach_server, "three", hand_photos[:4], client="b")
+    assert queued[0] == 202 and queued[1]["state"] == "queued"  # another client waits its turn
+    full = _teach(teach_server, "four", hand_photos[:4], client="c", with_headers=True)
+    assert full[0] == 503 and int(full[2]["Retry-After"]) >= 1  # --teach.max_queue=1: the queue is full
+    assert _wait(teach_server, first[1])["state"] == "done" and _wait(teach_server, queued[1])["state"] == "done"
+    assert _teach(teach_server, "five", hand_photos[:4], client="a")[0] == 202  # a finished client may teach again
+    assert _call(teach_server + "/health")[0] == 200
 
 
 @pytest.mark.slow
@@ -93,11 +138,12 @@ def test_bad_teaching_requests_get_clear_errors_and_the_server_goes_on(teach_ser
         (_call(f"{teach_server}/teach?name=x", b"{}", "application/json"), 415, "multipart"),
         (_call(f"{teach_server}/teach/nosuchjob"), 404, "no job"),
         (_call(f"{teach_server}/predict?model=nobody", *_multipart([("file", "a.jpg", photo.read_bytes())])), 404,
-         "no taught model"),
+         "no taught model with that handle"),
     ]  # fmt: skip
     for (status, body), want, needle in cases:
         assert status == want and needle in body["error"], (status, body)
-    status, job = _call(f"{teach_server}/teach?name=broken", *_multipart([("A", "a.jpg", b"not an image")]))
+    status, job = _call(f"{teach_server}/teach?name=broken", *_multipart([("A", "a.jpg", b"not an image")]),
+                        {"X-Signmnist-Client": "broken"})  # fmt: skip
     assert status == 202
     job = _wait(teach_server, job)
     assert job["state"] == "failed" and "could be read" in job["message"]
@@ -106,12 +152,12 @@ def test_bad_teaching_requests_get_clear_errors_and_the_server_goes_on(teach_ser
 
 def test_the_shelf_holds_at_most_its_limit_and_lets_the_least_recently_used_go():
     shelf = Shelf(2)
-    for name in "abc":
-        gone = shelf.put(Taught(name, None, b"", {}))
-        if name == "b":
+    for handle in "abc":
+        gone = shelf.put(Taught(handle, "same name", None, b"", {}))
+        if handle == "b":
             shelf.get("a")  # a was used since: b is now the least recently used
-    assert gone == "b" and [t["name"] for t in shelf.listing()] == ["a", "c"]
-    assert shelf.get("b") is None
+    assert gone == "b" and [t["model"] for t in shelf.listing("abc")] == ["a", "c"]
+    assert shelf.get("b") is None and shelf.listing("") == [] and shelf.get("same name") is None
 
 
 def test_teaching_is_unavailable_without_a_checkpoint_and_says_how_to_get_one(photo_model, hand_photos):
@@ -151,11 +197,15 @@ def test_the_page_teaches_from_a_fake_webcam_and_switches_to_the_taught_model(te
         WebDriverWait(page, 240).until(lambda p: "Taught" in p.find_element(By.ID, "teach-state").text
                                        or "failed" in p.find_element(By.ID, "teach-state").text)  # fmt: skip
         assert "Taught" in page.find_element(By.ID, "teach-state").text, page.find_element(By.ID, "teach-state").text
-        assert page.find_element(By.ID, "model").get_attribute("value") == "my right hand"
+        handle = page.find_element(By.ID, "model").get_attribute("value")  # the page uses its new model
+        kept = page.execute_script("return JSON.parse(localStorage.getItem('signmnist.models'))")
+        assert kept == [{"model": handle, "name": "my right hand"}]  # the handle stays in this browser
+        assert "my right hand" in page.find_element(By.ID, "model").text
         _keep_screenshot(page, "teach")
     finally:
         page.quit()
-    taught = _call(teach_server + "/models")[1]["taught"]
+    assert _models(teach_server) == []  # nobody without the handle sees it
+    taught = _models(teach_server, handle)
     assert any(t["name"] == "my right hand" and t["letters"] == "AB" and t["photos"] == 10 for t in taught), taught
 
 

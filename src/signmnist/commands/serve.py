@@ -51,9 +51,10 @@ def serve(
     check_weight(prior)
     if max_queue < 0:
         raise ConfigError(f"--max_queue: expected a whole number >= 0, got {max_queue}")
-    if max_live < 1 or teach.max_taught < 1 or teach.steps < 1:
-        raise ConfigError(f"--max_live, --teach.max_taught, --teach.steps: expected whole numbers >= 1, got "
-                          f"{max_live}, {teach.max_taught}, {teach.steps}")  # fmt: skip
+    if max_live < 1 or teach.max_taught < 1 or teach.steps < 1 or teach.max_queue < 0:
+        raise ConfigError(f"--max_live, --teach.max_taught, --teach.steps, --teach.max_queue: expected whole numbers "
+                          f">= 1 (>= 0 for the queue), got {max_live}, {teach.max_taught}, {teach.steps}, "
+                          f"{teach.max_queue}")  # fmt: skip
     app = create_app(ckpt, max_body_mb=max_body_mb, max_batch=max_batch, max_live=max_live, teach=teach, prior=prior,
                      max_queue=max_queue)  # fmt: skip
     print(f"serving {app.state.model} on http://{host}:{port}/  (POST /predict, GET /health, WebSocket /live)",

@@ -18,7 +18,6 @@ from torchmetrics.functional.classification import (
     multiclass_recall,
 )
 
-from signmnist.reports.plots import plot_confusion, plot_curves, plot_grid
 from signmnist.core.errors import SignMnistError
 from signmnist.core.facts import MISSING_LABELS, TEST_CSV, TRAIN_CSV
 from signmnist.core.fsutil import atomic_output
@@ -27,6 +26,7 @@ from signmnist.data.datafile import Split, load_csv
 from signmnist.inference.export import describe_members, inference_graph, load_members
 from signmnist.model.checkpoint import load_checkpoint
 from signmnist.model.evaluate import predict_rows
+from signmnist.reports.plots import plot_confusion, plot_curves, plot_grid
 
 FILES = ("metrics.json", "confusion_matrix.png", "training_curves.png", "mistakes.png", "samples.png", "report.md")
 

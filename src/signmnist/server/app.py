@@ -22,7 +22,8 @@ from signmnist.server.admission import Admission
 from signmnist.server.batcher import Batcher
 from signmnist.server.routes import add_page_routes, add_routes, add_teach_routes
 from signmnist.server.served import Served
-from signmnist.server.teach import Shelf, Teacher, TeachOptions
+from signmnist.server.shelf import Shelf
+from signmnist.server.teach import Teacher, TeachOptions
 from signmnist.server.uploads import error
 from signmnist.vision import hands
 
@@ -71,7 +72,8 @@ def create_app(
     batcher = Batcher(classifier, max_batch, max_wait_ms)
     teach = teach or TeachOptions()
     shelf = Shelf(teach.max_taught)
-    teacher = Teacher(teach_base(ckpt, teach.teach_from), teach.train_path, teach.test_path, teach.steps, shelf)
+    teacher = Teacher(teach_base(ckpt, teach.teach_from), teach.train_path, teach.test_path, teach.steps, shelf,
+                      teach.max_queue)  # fmt: skip
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

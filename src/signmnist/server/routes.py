@@ -106,7 +106,18 @@ def add_page_routes(app: FastAPI, prior: float) -> None:
         return config
 
 
+# The page presents the handles of the models it was given (kept in the browser's storage) in this header
+# (or the `models` query parameter), and names itself in the other, so that teaching is fair per browser.
+MODELS_HEADER, CLIENT_HEADER = "X-Signmnist-Models", "X-Signmnist-Client"
+
+
+def _handles(text: str) -> list[str]:
+    return [h for h in (part.strip() for part in text.split(",")) if h][:64]
+
+
 def add_teach_routes(app: FastAPI, served: Served) -> None:
+    """GET /models (the taught models whose handles the request presents), a taught model's checkpoint by
+    handle, POST /teach (a queued job for this client) and GET /teach/{job}."""
     teacher, labels = served.teacher, served.classifier.preprocess.labels
     sprite = resources.files("signmnist.web").joinpath("letters.png").read_bytes()
 
@@ -115,17 +126,18 @@ def add_teach_routes(app: FastAPI, served: Served) -> None:
         return Response(sprite, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/models")
-    async def models() -> dict:
-        return {"base": str(served.classifier.source), "taught": teacher.shelf.listing(), "limit": teacher.shelf.limit,
-                "teach": teacher.unavailable is None, "unavailable": teacher.unavailable, "steps": teacher.steps,
-                "letters": [c for c in labels if c not in ("J", "Z")]}  # fmt: skip
+    async def models(request: Request, models: str = "") -> dict:
+        handles = _handles(request.headers.get(MODELS_HEADER, "") + "," + models)  # only what the client holds
+        return {"base": str(served.classifier.source), "taught": teacher.shelf.listing(handles),
+                "limit": teacher.shelf.limit, "teach": teacher.unavailable is None, "unavailable": teacher.unavailable,
+                "steps": teacher.steps, "letters": [c for c in labels if c not in ("J", "Z")]}  # fmt: skip
 
-    @app.get("/models/{name}/checkpoint")
-    async def download(name: str) -> Any:
-        taught = teacher.shelf.get(name)
+    @app.get("/models/{handle}/checkpoint")
+    async def download(handle: str) -> Any:
+        taught = teacher.shelf.get(handle)
         if taught is None:
-            return error(404, f"model: no taught model named {name!r}")
-        filename = re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".ckpt"
+            return error(404, "model: no taught model with that handle")
+        filename = re.sub(r"[^A-Za-z0-9_.-]", "_", taught.name) + ".ckpt"
         headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
         return Response(taught.checkpoint, media_type="application/octet-stream", headers=headers)
 
@@ -134,10 +146,11 @@ def add_teach_routes(app: FastAPI, served: Served) -> None:
         photos = await teach_photos(request, 4 * served.max_body)
         if isinstance(photos, JSONResponse):
             return photos
+        client = request.headers.get(CLIENT_HEADER, "")[:64] or (request.client.host if request.client else "")
         try:
-            job = teacher.start(name, photos, labels)
+            job = teacher.start(name, photos, labels, client)
         except TeachError as e:
-            return error(e.status, str(e))
+            return error(e.status, str(e), {"Retry-After": str(e.retry_after)} if e.retry_after else None)
         return JSONResponse(job.to_dict(), status_code=202)
 
     @app.get("/teach/{job_id}")

@@ -23,18 +23,19 @@ class Served:
     max_body: int
     admission: Admission
 
-    def pick(self, name: str | None) -> Classifier:
-        """The base model (no name, or 'base') or a taught model by name.
+    def pick(self, handle: str | None) -> Classifier:
+        """The base model (no handle, or 'base') or the taught model of a handle (never one named so).
 
         Raises:
-            TeachError: no taught model has that name (404).
+            TeachError: no taught model has that handle (404): a wrong one, or one let go.
         """
-        if not name or name == "base":
+        if not handle or handle == "base":
             return self.classifier
-        taught = self.teacher.shelf.get(name)
+        taught = self.teacher.shelf.get(handle)
         if taught is None:
-            raise TeachError(f"model: no taught model named {name!r} (taught models are kept in memory, at most "
-                             f"{self.teacher.shelf.limit}; teach it again)", 404)  # fmt: skip
+            raise TeachError("model: no taught model with that handle (a taught model is read by the handle its "
+                             "teaching job returned, not by its name; models are kept in memory, at most "
+                             f"{self.teacher.shelf.limit}, and a restart loses them: teach it again)", 404)  # fmt: skip
         return taught.classifier
 
     async def predict(self, classifier: Classifier, views: np.ndarray, points: np.ndarray | None) -> np.ndarray:

@@ -1,8 +1,10 @@
-"""The server's "Teach it your hand": adaptation jobs on photos sent by the page, and the adapted models
-kept under names, at most `limit` (the least recently used is let go first).
+"""The server's "Teach it your hand": adaptation jobs on photos sent by the page, queued fairly, whose
+models go onto the `Shelf` under an unguessable handle that only their teacher is given.
 
-One job runs at a time, on a worker thread, so serving goes on meanwhile. Torch is imported only when
-a job starts: a server of an ONNX model that is never taught stays torch-free.
+One job runs at a time, on a worker thread, so serving goes on meanwhile; a client (the page's id for
+itself, else its address) has at most one job queued or running, and the queue is bounded. Job ids are as
+unguessable as handles. Torch is imported only when a job starts: a server of an ONNX model that is never
+taught stays torch-free.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ import io
 import re
 import threading
 import time
-import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import numpy as np
 
 from signmnist.core.errors import SignMnistError
 from signmnist.core.facts import TEST_CSV, TRAIN_CSV
-from signmnist.inference.runtime import Classifier
+from signmnist.server.shelf import Shelf, Taught, new_token
 from signmnist.vision.images import ImageError, load_image
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}$")
@@ -30,49 +31,12 @@ MAX_JOBS_KEPT = 16  # finished jobs remembered for their status
 
 
 class TeachError(SignMnistError):
-    """A teaching request that cannot be taken; `status` is the HTTP status that answers it."""
+    """A teaching request that cannot be taken; `status` is the HTTP status that answers it, `retry_after`
+    the seconds to wait before asking again (429 and 503)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, retry_after: int | None = None) -> None:
         super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class Taught:
-    """An adapted model held by the server."""
-
-    name: str
-    classifier: Classifier
-    checkpoint: bytes  # the .ckpt file, for download
-    info: dict[str, Any]
-
-
-class Shelf:
-    """Adapted models by name, at most `limit`; putting one more lets the least recently used go."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._models: OrderedDict[str, Taught] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, name: str) -> Taught | None:
-        with self._lock:
-            taught = self._models.get(name)
-            if taught is not None:
-                self._models.move_to_end(name)
-            return taught
-
-    def put(self, taught: Taught) -> str | None:
-        """Hold `taught` (replacing one of the same name); returns the name let go to make room, if any."""
-        with self._lock:
-            self._models.pop(taught.name, None)
-            gone = self._models.popitem(last=False)[0] if len(self._models) >= self.limit else None
-            self._models[taught.name] = taught
-            return gone
-
-    def listing(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [{"name": t.name, **t.info} for t in self._models.values()]
+        self.status, self.retry_after = status, retry_after
 
 
 @dataclass
@@ -80,8 +44,9 @@ class Job:
     """One adaptation: its progress as the page polls it."""
 
     name: str
-    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    state: str = "reading"  # reading, training, checking, done, failed
+    owner: str  # the client that asked for it
+    id: str = field(default_factory=new_token)  # as unguessable as a model's handle: its status is the teacher's
+    state: str = "queued"  # queued, reading, training, checking, done, failed
     step: int = 0
     steps: int = 0
     message: str = ""
@@ -116,41 +81,71 @@ class Teacher:
         test: Official test CSV, measured after each adaptation.
         steps: Optimiser steps of each adaptation.
         shelf: Where adapted models go.
+        max_queue: Most jobs waiting behind the running one; more are refused with 503.
     """
 
-    def __init__(self, base: Path | None, rows: Path, test: Path, steps: int, shelf: Shelf) -> None:
+    def __init__(self, base: Path | None, rows: Path, test: Path, steps: int, shelf: Shelf, max_queue: int = 8) -> None:
         self.base, self.rows_csv, self.test_csv, self.steps, self.shelf = base, rows, test, steps, shelf
         self.unavailable = _why_unavailable(base, rows)
+        self.max_queue = max_queue
         self.jobs: OrderedDict[str, Job] = OrderedDict()
-        self._busy = threading.Lock()
+        self._waiting: deque[tuple[Job, list[tuple[str, bytes]]]] = deque()
+        self._owners: set[str] = set()  # clients with a job queued or running
+        self._lock = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self._seconds = 30.0  # the last job's time, for Retry-After (a first guess before any job ran)
         self._cache: dict[str, Any] = {}  # the base system and the dataset rows, loaded by the first job
 
-    def start(self, name: str, photos: list[tuple[str, bytes]], labels: tuple[str, ...]) -> Job:
-        """Check the request and start its job on a worker thread.
+    def start(self, name: str, photos: list[tuple[str, bytes]], labels: tuple[str, ...], client: str) -> Job:
+        """Check the request and queue its job for `client`.
 
         Raises:
-            TeachError: the request is malformed, teaching is unavailable (503), or a job is running (429).
+            TeachError: the request is malformed, teaching is unavailable (503), the client already has a job
+                queued or running (429), or the queue is full (503).
         """
         if self.unavailable:
             raise TeachError(self.unavailable, 503)
         check_request(name, photos, labels)
-        if not self._busy.acquire(blocking=False):
-            raise TeachError("busy: another adaptation is running; try again when it ends", 429)
-        job = Job(name, steps=self.steps)
-        self.jobs[job.id] = job
-        while len(self.jobs) > MAX_JOBS_KEPT:
-            self.jobs.popitem(last=False)
-        threading.Thread(target=self._run, args=(job, photos), daemon=True, name=f"teach-{job.id}").start()
+        with self._lock:
+            ahead = len(self._owners)  # one job queued or running a client, so the jobs before this one
+            wait = max(1, round(self._seconds * max(1, ahead)))
+            if client in self._owners:
+                raise TeachError("busy: your teaching job is still queued or running; ask when it ends", 429, wait)
+            if ahead - 1 >= self.max_queue:  # behind the one that runs (or is about to), the queue is full
+                raise TeachError(f"busy: {self.max_queue} teaching jobs wait already; try again later", 503, wait)
+            job = Job(name, client, steps=self.steps, message=f"queued: {ahead} job(s) ahead")
+            self.jobs[job.id] = job
+            while len(self.jobs) > MAX_JOBS_KEPT + self.max_queue:
+                self.jobs.popitem(last=False)
+            self._owners.add(client)
+            self._waiting.append((job, photos))
+            self._lock.notify()
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, daemon=True, name="teach")
+                self._worker.start()
         return job
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting:
+                    self._lock.wait()
+                job, photos = self._waiting.popleft()
+            start = time.perf_counter()
+            try:
+                self._run(job, photos)
+            finally:
+                with self._lock:
+                    self._owners.discard(job.owner)
+                    self._seconds = time.perf_counter() - start
 
     def _run(self, job: Job, photos: list[tuple[str, bytes]]) -> None:
         try:
+            job.state = "reading"
             job.result = self._adapt(job, photos)
             job.state, job.message = "done", f"taught {job.name!r}"
         except Exception as e:  # a failed job reports why; the server and later jobs go on
             job.state, job.message = "failed", str(e) if isinstance(e, SignMnistError) else f"{type(e).__name__}: {e}"
-        finally:
-            self._busy.release()
 
     def _loaded(self) -> tuple[Any, Any, Any]:
         from signmnist.model.adaptation import dataset_shots
@@ -182,8 +177,9 @@ class Teacher:
             "official_test": round(accuracy(adapted, test), 4),
             "seconds": round(time.perf_counter() - start, 1),
         }
-        gone = self.shelf.put(_taught(job.name, adapted, self._cache["ckpt"], self.base, info))
-        return {**info, "evicted": gone}
+        taught = _taught(job.name, adapted, self._cache["ckpt"], self.base, info)
+        self.shelf.put(taught)
+        return {**info, "model": taught.handle}
 
 
 def _why_unavailable(base: Path | None, rows: Path) -> str | None:
@@ -223,7 +219,7 @@ def _taught(name: str, adapted: Any, base_ckpt: dict, base: Path, info: dict) ->
     buffer = io.BytesIO()
     torch.save(adapted_checkpoint(base_ckpt, adapted, {"base": str(base), "name": name, **info}), buffer)
     classifier = TorchClassifier(f"{name} (adapted)", graph=adapted.inference_graph(), preprocess=adapted.preprocess)
-    return Taught(name, classifier, buffer.getvalue(), info)
+    return Taught(new_token(), name, classifier, buffer.getvalue(), info)
 
 
 @dataclass(frozen=True)
@@ -233,14 +229,16 @@ class TeachOptions:
     Args:
         teach_from: The Lightning checkpoint to adapt (default: the served model if it is one, else
             best.ckpt beside the served .onnx).
-        max_taught: Most taught models held at once (the least recently used is let go).
+        max_taught: Most taught models held at once, everyone's together (the least recently used is let go).
         steps: Optimiser steps of each adaptation.
+        max_queue: Most teaching jobs waiting behind the running one (one a client); more get HTTP 503.
         train_path: Dataset rows mixed into the adaptation.
         test_path: Official test set, measured after each adaptation.
     """
 
     teach_from: Path | None = None
-    max_taught: int = 4
+    max_taught: int = 16
     steps: int = 300
+    max_queue: int = 8
     train_path: Path = TRAIN_CSV
     test_path: Path = TEST_CSV
