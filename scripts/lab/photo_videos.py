@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from signmnist.bench.fluent import fitted
 from signmnist.bench.spelling import LISTS, phrase_list
 from signmnist.bench.streams import decoded_errors
 from signmnist.core.facts import LETTERS
@@ -27,16 +27,6 @@ from signmnist.live.stream import StreamReader
 
 FPS, HOLD, DOUBLE, GAP = 15, 1.2, 0.5, 1.5
 BLANK = np.full((480, 640, 3), 128, np.uint8)
-
-
-def fitted(path: Path) -> np.ndarray:
-    """A photo scaled to fit 640x480, centred on black."""
-    img = Image.open(path).convert("RGB")
-    scale = min(640 / img.width, 480 / img.height)
-    img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))))
-    canvas = Image.new("RGB", (640, 480))
-    canvas.paste(img, ((640 - img.width) // 2, (480 - img.height) // 2))
-    return np.asarray(canvas)
 
 
 def frames(text: str, photos: dict[str, list[Path]], rng: np.random.Generator) -> list[np.ndarray]:

@@ -133,12 +133,12 @@ def spellable_rows(letters: str, classifier: Classifier, test: Path = TEST_CSV) 
     return chosen
 
 
-def write_video(frames: list[np.ndarray], path: Path) -> Path:
-    """RGB frames -> an MP4 file at FPS (OpenCV)."""
+def write_video(frames: list[np.ndarray], path: Path, fps: int = FPS) -> Path:
+    """RGB frames -> an MP4 file at `fps` (OpenCV)."""
     import cv2
 
     h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (w, h))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
     for f in frames:
         writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
     writer.release()

@@ -1,0 +1,90 @@
+"""Videos of fingerspelling at a signer's pace, the protocol the fluent-spelling measurements use.
+
+A signer spells 2-4 letters a second and the hand never leaves between letters: each letter is shown for
+`letter_s`, its first `fade_frames` cross-faded from the letter before (the hand moving from one shape to the
+next); a double letter (the LL of HELLO) is a second picture of the letter slid `slide_px` sideways, as the
+hand slides or bounces; a word ends with `pause_s` without a hand. Frames are 640x480 RGB at `fps`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+SIZE = (480, 640)  # frame height, width
+BLANK = 128  # the grey of a frame without a hand
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast and how smoothly letters follow each other (the defaults: 2.5 letters a second)."""
+
+    letter_s: float = 0.4  # seconds a letter is shown, its cross-fade included
+    fade_frames: int = 3  # frames of cross-fade from the letter before (0: a cut)
+    slide_px: int = 60  # how far the second picture of a double letter is slid sideways
+    pause_s: float = 0.5  # seconds without a hand between words (and before and after the phrase)
+    fps: int = 30
+
+    @classmethod
+    def letters_per_second(cls, rate: float, **kw: float) -> Pace:
+        """The pace of `rate` letters a second, the other settings as given or by default."""
+        return cls(letter_s=1.0 / rate, **kw)
+
+
+def fitted(path: Path) -> np.ndarray:
+    """A photo scaled to fit 640x480, centred on black: a frame of a letter."""
+    img = Image.open(path).convert("RGB")
+    scale = min(SIZE[1] / img.width, SIZE[0] / img.height)
+    img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))))
+    canvas = Image.new("RGB", (SIZE[1], SIZE[0]))
+    canvas.paste(img, ((SIZE[1] - img.width) // 2, (SIZE[0] - img.height) // 2))
+    return np.asarray(canvas)
+
+
+def slid(picture: np.ndarray, px: int) -> np.ndarray:
+    """(H, W, 3) moved `px` pixels to the right (left if negative), the uncovered strip a hand-free grey."""
+    out = np.full_like(picture, BLANK)
+    if px >= 0:
+        out[:, px:] = picture[:, : picture.shape[1] - px]
+    else:
+        out[:, :px] = picture[:, -px:]
+    return out
+
+
+def fluent_frames(text: str, picture: Callable[[str, int], np.ndarray], pace: Pace = Pace()) -> list[np.ndarray]:
+    """Frames (H, W, 3) uint8 spelling `text` (letters and spaces) at `pace`.
+
+    Args:
+        text: What is spelt: letters A-Z and spaces between words.
+        picture: (letter, k) -> a 640x480 RGB frame of that letter, k counting its uses in the phrase so far
+            (so that a double letter's second picture can be another photo).
+        pace: The timing.
+    """
+    per_letter = max(1, round(pace.letter_s * pace.fps))
+    pause = [np.full((*SIZE, 3), BLANK, np.uint8)] * max(1, round(pace.pause_s * pace.fps))
+    frames, uses = list(pause), {}
+    for word in text.split():
+        before = None
+        for i, ch in enumerate(word):
+            uses[ch] = uses.get(ch, 0) + 1
+            shown = picture(ch, uses[ch] - 1)
+            if i and word[i - 1] == ch:  # a double letter: the same shape slid along
+                shown = slid(shown, pace.slide_px if i % 2 else -pace.slide_px)
+            fade = _fade(before, shown, min(pace.fade_frames, per_letter - 1))  # counted in the letter's time
+            frames += fade + [shown] * (per_letter - len(fade))
+            before = shown
+        frames += pause
+    return frames
+
+
+def _fade(a: np.ndarray | None, b: np.ndarray, n: int) -> list[np.ndarray]:
+    """`n` frames moving from `a` to `b` (none after a pause: a letter then starts at once)."""
+    if a is None or n <= 0:
+        return []
+    steps = (np.arange(1, n + 1) / (n + 1))[:, None, None, None]  # (n, 1, 1, 1) weights of b
+    mixed = (1 - steps) * a[None].astype(np.float32) + steps * b[None].astype(np.float32)
+    return list(np.round(mixed).astype(np.uint8))
