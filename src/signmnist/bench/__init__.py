@@ -2,7 +2,9 @@
 
 Every section times this project's code and a reference (a naive pipeline, a bare PyTorch loop,
 another runtime) in one process tree on one machine, and reports the ratio. Absolute seconds are
-context only; the official test set is observed after each epoch but never steers training.
+context only; the official test set is observed after each epoch but never steers training. The stage
+also holds what drives a running server and a browser and the synthetic inputs (photos, videos, probability
+streams, videos at a signer's pace), which the tests and the lab reuse.
 """
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-"""The signmnist console script and its tool commands (classify, eval-photos, spell, adapt, report, bench),
-
-with the pictures and synthetic inputs they make. The top layer: it may import every other subpackage.
+"""The signmnist console script (`console.py`) and one thin module per tool command, each calling the stage
+that does the work. The top layer: it may import every other subpackage.
 """

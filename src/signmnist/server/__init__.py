@@ -1,4 +1,4 @@
-"""signmnist serve: the HTTP app and its routes, request parsing, the dynamic batcher, the Live WebSocket,
-
-the page's teaching jobs, and the web page. Above live and inference.
+"""signmnist serve's app: its routes, request parsing, admission, the dynamic batcher, the Live WebSocket,
+and the page's teaching jobs with the taught models they hold (the page itself lives in `signmnist.web`).
+Above web, live and inference.
 """
