@@ -1,6 +1,7 @@
 """Measuring a model on labelled rows: one batched pass of a graph over uint8 views (and landmarks), and the
-accuracy of its answers. The report, adaptation (`adapt` and the page's teaching), `export --measure` and the
-benchmark all measure through here, so that "official test accuracy" means one computation everywhere.
+accuracy of its answers. The report, adaptation (`adapt` and the page's teaching) and the benchmark measure
+through here. `export --measure` does not: it measures the exported file as `classify` reads it
+(`inference.provenance.official_accuracy`), which is what it vouches for.
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ def _write(site: Path, modules: Path, ckpt: Path | None, prior: float) -> None:
         shutil.copyfile(model, site / "model.onnx")
     classifier = load_classifier(site / "model.onnx")
     meta = {"labels": list(classifier.preprocess.labels), "preprocess": classifier.preprocess.to_dict(),
-            "source": model.name, "prior_weight": prior, "page": page_config(prior)}  # fmt: skip
+            "source": model.name, "page": page_config(prior)}  # fmt: skip
     (site / "model.json").write_text(json.dumps(meta, indent=1))
 
 
