@@ -58,19 +58,6 @@ def test_weight_zero_gives_the_letters_as_committed():
     assert speller.text.strip() and speller.decoded == speller.text
 
 
-def test_the_speller_keeps_each_letter_with_the_mean_of_its_hold():
-    speller, a, b = Speller(LETTERS, hold=0.4), np.zeros(len(LETTERS)), np.zeros(len(LETTERS))
-    a[LETTERS.index("T")], a[LETTERS.index("S")] = 0.6, 0.4
-    b[LETTERS.index("T")], b[LETTERS.index("S")] = 0.8, 0.2
-    for k in range(8):  # T held 0.47 s at 15 frames/s: committed at its 7th frame
-        speller.update(a if k % 2 == 0 else b, True, k / 15)
-    (letter, probs), *rest = speller.entries
-    assert letter == "T" and not rest
-    np.testing.assert_allclose(probs[LETTERS.index("T")], (4 * 0.6 + 3 * 0.8) / 7)
-    speller.backspace()
-    assert speller.entries == [] and speller.text == "" and speller.decoded == ""
-
-
 def test_the_live_state_shows_the_decoded_text_and_the_raw_letters():
     speller = Speller(LETTERS, decoder=Decoder(LETTERS))
     frames = [p for _, p in held("SHANK", {0: ("T", 0.3)}) for _ in range(8)]  # each letter held 8 frames

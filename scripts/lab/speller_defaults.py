@@ -1,75 +1,105 @@
-"""Choose the speller's defaults (threshold, hold, gap) on synthetic streams made from dataset rows.
+"""Choose the speller's defaults on videos of validation rows read once by `fluent_cache.py`.
 
-    python scripts/lab/speller_defaults.py [MODEL]        # default: checkpoints/photo/model.onnx
+    python scripts/lab/fluent_cache.py /tmp/val.pkl validation          # once: the frames' predictions
+    python scripts/lab/speller_defaults.py /tmp/val.pkl                  # the grid, best first
+    python scripts/lab/speller_defaults.py CACHE --only=0.2,3,0.1        # one setting, per pace and source
 
-Each stream spells random words. A held letter is one official test row of that letter seen through four
-draws of the photo-like augmentation; from frame to frame the stream stays on a draw or moves to another
-(as a webcam's frames of one pose differ a little), so predictions flicker as they would live. The hand
-leaves for a short break between double letters and for a longer gap between words, and on its way
-from one letter to the next passes through another shape for 0.2-0.5 s (which a good setting must not
-commit); now and then the hand is missed in a frame. The character error rate (edit
-distance / length) of every setting on the grid is printed, best first. No photo is used.
+Each video of the cache (random phrases of common words, each letter a validation row through one draw of
+the photo-like augmentation, at 2.5 and 4 letters a second without pauses and at a learner's pace) is
+spelt again with each setting of threshold, switch and hold; the character error rate of the decoded text
+(language prior at its default weight) and of the letters as read is printed, the mean over the paces
+first. No photo is used to choose: `--only` also measures a cache of photos (fluent_cache.py PHOTOS).
 """
 
 import itertools
+import pickle
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
-from signmnist.bench.streams import photo_like_probs
-from signmnist.core.facts import LETTERS, MISSING_LABELS, TEST_CSV
-from signmnist.data.datafile import load_csv
-from signmnist.inference.runtime import load_classifier
-from signmnist.live.score import edit_distance
+from signmnist.core.facts import LETTERS
+from signmnist.live.decoder import Decoder
+from signmnist.live.score import character_error_rate
 from signmnist.live.speller import Speller
 
-FPS, WORDS, SEED, DRAWS = 15, 300, 0, 4
-SIGNABLE = [c for i, c in enumerate(LETTERS) if i not in MISSING_LABELS]
-GRID = {"threshold": [0.15, 0.2, 0.25, 0.3, 0.4, 0.5], "hold": [0.3, 0.4, 0.5, 0.6], "gap": [0.8, 1.0, 1.3]}
-STRICT = (0.5, 0.6, 1.0)  # a stricter setting, shown for comparison
+GRID = {
+    "threshold": [0.05, 0.1],
+    "switch": [4.0, 6.0, 8.0],
+    "hold": [0.1],
+    "hold_share": [0.3, 0.5],
+    "min_gap": [0.3, 0.35, 0.4, 0.45],
+}
 
 
-def stream(rng: np.random.Generator, probs: np.ndarray, labels: np.ndarray) -> tuple[list, str]:
-    """One synthetic stream: [(probs or None, hand), ...] at FPS, and the text it spells."""
-    words = ["".join(rng.choice(SIGNABLE, rng.integers(2, 7))) for _ in range(WORDS // 30)]
-    frames = [(None, False)] * int(FPS * rng.uniform(0.3, 1.0))
-    for w, word in enumerate(words):
-        for i, ch in enumerate(word):
-            if i and word[i - 1] == ch:
-                frames += [(None, False)] * int(FPS * rng.uniform(0.3, 0.6))  # the break of a double letter
-            row, draw = rng.choice(np.flatnonzero(labels == LETTERS.index(ch))), rng.integers(DRAWS)
-            for _ in range(int(FPS * rng.uniform(0.8, 1.5))):
-                draw = draw if rng.random() < 0.8 else rng.integers(DRAWS)  # the pose changes a little
-                frames.append((probs[draw, row], rng.random() > 0.03))  # now and then the hand is missed
-            passing, draw = rng.integers(probs.shape[1]), rng.integers(DRAWS)  # on the way to the next letter
-            for _ in range(int(FPS * rng.uniform(0.2, 0.5))):  # the hand passes one other shape for a moment
-                draw = draw if rng.random() < 0.8 else rng.integers(DRAWS)
-                frames.append((probs[draw, passing], True))
-        if w < len(words) - 1:
-            frames += [(None, False)] * int(FPS * rng.uniform(1.3, 2.0))
-    return frames, " ".join(words)
+def spelt(video: dict, decoder: Decoder, **settings: float) -> tuple[str, str]:
+    """The decoded and the raw text of one cached video with one setting."""
+    speller = Speller(LETTERS, decoder=decoder, **settings)
+    for t, p, hand, points in zip(video["t"], video["probs"], video["hand"], video["points"], strict=True):
+        speller.update(p if hand else None, bool(hand), float(t), points if hand else None)
+    speller.update(None, False, float(video["t"][-1]) + 5.0)  # the end of the video ends the word
+    return speller.decoded.strip(), speller.text.strip()
+
+
+def latencies(video: dict, **settings: float) -> list[float]:
+    """Seconds from each letter's first frame (its segment's start) to the first frame whose raw text showed
+    it where it ends up (the letters before it as they end up too)."""
+    speller, shown = Speller(LETTERS, **settings), []
+    for t, p, hand, points in zip(video["t"], video["probs"], video["hand"], video["points"], strict=True):
+        speller.update(p if hand else None, bool(hand), float(t), points if hand else None)
+        shown.append((float(t), speller.text))
+    final = speller.text
+    out = []
+    for k, seg in enumerate(speller.segments):
+        if seg is not None:
+            first = next(t for t, text in shown if text[: k + 1] == final[: k + 1])
+            out.append(first - seg.start)
+    return out
+
+
+def errors(videos: list[dict], decoder: Decoder, **settings: float) -> dict[tuple, tuple[float, float]]:
+    """CER (decoded, raw) per (pace, list, source) and per pace."""
+    got = defaultdict(list)
+    for v in videos:
+        decoded, raw = spelt(v, decoder, **settings)
+        for key in [(v["pace"], v["list"], v["source"]), (v["pace"],)]:
+            got[key].append((decoded, raw, v["text"]))
+    return {k: tuple(character_error_rate([(g[i], g[2]) for g in rows]) for i in (0, 1)) for k, rows in got.items()}
 
 
 def main() -> None:
-    model = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("checkpoints/photo/model.onnx")
-    test = load_csv(Path(__file__).resolve().parents[2] / TEST_CSV)
-    probs, labels = photo_like_probs(load_classifier(model), test, draws=DRAWS, seed=SEED)
-    rng = np.random.default_rng(SEED)
-    streams = [stream(rng, probs, labels) for _ in range(30)]
-    results = []
-    for threshold, hold, gap in itertools.product(*GRID.values()):
-        errors = chars = 0
-        for frames, truth in streams:
-            speller = Speller(LETTERS, threshold, hold, gap)
-            for k, (p, hand) in enumerate(frames):
-                speller.update(p, hand, k / FPS)
-            errors, chars = errors + edit_distance(speller.text.strip(), truth), chars + len(truth)
-        results.append((errors / chars, threshold, hold, gap))
-    print("| character error rate | threshold | hold s | gap s |\n|---|---|---|---|")
-    shown = sorted(results)[:10] + [r for r in results if r[1:] == STRICT]
-    for cer, threshold, hold, gap in shown:
-        print(f"| {cer:.3f} | {threshold} | {hold} | {gap} |")
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    flags = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
+    videos = pickle.loads(Path(args[0]).read_bytes())
+    decoder = Decoder(LETTERS)
+    if "only" in flags:
+        settings = dict(zip(GRID, (float(x) for x in flags["only"].split(",")), strict=True))
+        print(f"settings: {settings}\n| pace | list | source | CER decoded | CER raw |\n|---|---|---|---|---|")
+        for key, (dec, raw) in sorted(errors(videos, decoder, **settings).items(), key=str):
+            print(f"| {' | '.join(key)} | {dec:.3f} | {raw:.3f} |")
+        for pace in sorted({v["pace"] for v in videos}):
+            lag = np.concatenate([latencies(v, **settings) for v in videos if v["pace"] == pace])
+            print(
+                f"pace {pace}: a letter shown {np.median(lag):.2f} s after its first frame (median), "
+                f"p95 {np.percentile(lag, 95):.2f} s, over {len(lag)} letters"
+            )
+        return
+    paces = sorted({v["pace"] for v in videos})
+    print(f"| mean CER | {' | '.join(paces)} | threshold | switch | hold |\n|{'---|' * (len(paces) + 4)}")
+    rows = []
+    for values in itertools.product(*GRID.values()):
+        per = errors(videos, decoder, **dict(zip(GRID, values, strict=True)))
+        cer = [per[(p,)][0] for p in paces]
+        rows.append((float(np.mean(cer)), cer, values))
+        print(_row(*rows[-1]), flush=True)
+    print("best first:")
+    for row in sorted(rows)[:8]:
+        print(_row(*row))
+
+
+def _row(mean: float, cer: list[float], values: tuple) -> str:
+    return f"| {mean:.3f} | {' | '.join(f'{c:.3f}' for c in cer)} | {' | '.join(map(str, values))} |"
 
 
 if __name__ == "__main__":

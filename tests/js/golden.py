@@ -69,24 +69,36 @@ def _held(letter: str, doubt: str | None) -> np.ndarray:
     return p
 
 
+def _hand_points(rng: np.random.Generator, centre: np.ndarray) -> np.ndarray:
+    """A hand's landmarks (21, 3) in pixels around `centre`, palm about 50 px, with a pixel of jitter."""
+    shape = np.random.default_rng(1).normal(0, 30, (21, 3))
+    shape[0], shape[9] = (0, 25, 0), (0, -25, 0)  # wrist and middle knuckle: the palm's length
+    return (shape + np.array([*centre, 0.0]) + rng.normal(0, 1, (21, 3))).astype(np.float32)
+
+
 def spelling_case() -> dict:
-    """Recorded frames (letters held 5-20 frames, often doubtful, with gaps and missed frames) -> Python's raw
-    and decoded text; and SHANK held with a doubtful T -> the decoder's THANK."""
+    """Recorded frames (letters shown 2-20 frames, often doubtful, with pauses, missed frames and slides of the
+    hand) -> Python's raw and decoded text; and SHANK held with a doubtful T -> the decoder's THANK."""
     rng = np.random.default_rng(0)
-    frames, held = [], None
-    for k in range(600):
-        if k % int(rng.integers(5, 20)) == 0:
+    frames, held, centre = [], None, np.array([320.0, 240.0])
+    for k in range(900):
+        if k % int(rng.integers(2, 20)) == 0:
             held = rng.dirichlet(np.full(25, 0.3))
+        if k % 37 < 3:  # now and then the hand slides, as for a double letter
+            centre = centre + np.array([20.0 if (k // 37) % 2 else -20.0, 0.0])
         hand = (k // 90) % 4 != 3 and rng.random() > 0.05
         probs = (held + rng.normal(0, 0.02, 25)).clip(0).astype(np.float32) if hand else None
-        frames.append((probs, bool(hand), k / 15))
-    speller = Speller(LETTERS, decoder=Decoder(LETTERS))
-    for probs, hand, t in frames:  # float32 values, read as float64 by both languages
-        speller.update(None if probs is None else probs.astype(np.float64), hand, t)
+        frames.append((probs, bool(hand), k / (15 if k < 450 else 30), _hand_points(rng, centre) if hand else None))
+    speller, states = Speller(LETTERS, decoder=Decoder(LETTERS)), []
+    for k, (probs, hand, t, points) in enumerate(frames):  # float32 values, read as float64 by both languages
+        speller.update(None if probs is None else probs.astype(np.float64), hand, t, points)
+        if k % 7 == 0:  # what the page shows: the letter being signed, its progress, the word still being read
+            state = speller.state
+            states.append([k, state.letter, round(state.progress, 9), state.pending])
     doubtful = [(c, _held(c, "T" if c == "S" else None).astype(np.float32)) for c in "SHANK"]  # THANK, T read as S
-    frames = [[None if p is None else _b64(p), hand, t] for p, hand, t in frames]
+    frames = [[None if p is None else _b64(p), hand, t, None if q is None else _b64(q)] for p, hand, t, q in frames]
     mended = decode_text(Decoder(LETTERS), doubtful)
-    return {"labels": list(LETTERS), "frames": frames, "raw": speller.text, "text": speller.decoded,
+    return {"labels": list(LETTERS), "frames": frames, "raw": speller.text, "text": speller.decoded, "states": states,
             "doubtful": [[c, _b64(p)] for c, p in doubtful], "mended": mended}  # fmt: skip
 
 

@@ -11,12 +11,23 @@ const page = golden("page.json"),
   spelling = golden("spelling.json");
 const english = fromText(wordList());
 const probs = (b64) => (b64 === null ? null : Array.from(unpack(b64, true)));
+const points = (b64) => {
+  if (b64 === null) return null;
+  const flat = unpack(b64, true);
+  return Array.from({ length: flat.length / 3 }, (_, i) => Array.from(flat.subarray(3 * i, 3 * i + 3)));
+};
 
-test("the speller commits Python's letters and the decoder writes Python's words", () => {
+test("the speller reads Python's letters and the decoder writes Python's words", () => {
   const decoder = new Decoder(spelling.labels, english, page.decoder);
   const speller = new Speller(spelling.labels, page.speller, decoder);
-  for (const [p, hand, t] of spelling.frames) speller.update(probs(p), hand, t);
-  assert.ok(spelling.raw.replaceAll(" ", "").length >= 10, "the recording commits letters");
+  const states = [];
+  spelling.frames.forEach(([p, hand, t, q], k) => {
+    speller.update(probs(p), hand, t, points(q));
+    if (k % 7 === 0) states.push([k, speller.letter, Math.round(speller.progress * 1e9) / 1e9, speller.pending]);
+  });
+  assert.deepEqual(states, spelling.states);
+  assert.ok(spelling.raw.replaceAll(" ", "").length >= 20, "the recording reads letters");
+  assert.ok(/(.)\1/.test(spelling.raw), "the recording reads a double letter");
   assert.equal(speller.text, spelling.raw);
   assert.equal(speller.decoded, spelling.text);
   assert.notEqual(spelling.text, spelling.raw, "the prior changed some words");

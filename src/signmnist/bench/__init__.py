@@ -95,14 +95,14 @@ def _tables(
         return
     from signmnist.bench.cnn import bench_cnn
 
-    table, system = bench_cnn(train, test)
+    table, system = bench_cnn(train, test, sizes.cnn_epochs)
     yield table
     dm = datamodule("cnn", train, test)
     dm.setup("test")
     if "inference" in wanted:
         from signmnist.bench.inference import bench_inference
 
-        yield bench_inference(system, dm)
+        yield bench_inference(system, dm, sizes)
     if "serve" in wanted:
         from signmnist.bench.serving import bench_serve
 

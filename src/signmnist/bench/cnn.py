@@ -55,10 +55,11 @@ def _bare_cnn(m: dict, dm: SignMNISTDataModule, epochs: int) -> dict:
     return bare_loop(net, dm, epochs, make_opt, BatchAugment(), m["label_smoothing"], lambda n: test_accuracy(n, dm))
 
 
-def bench_cnn(train: Path, test: Path) -> tuple[Table, SignMNISTSystem]:
-    """The default CNN config for its epoch budget vs a bare loop on the same network and augmentation."""
+def bench_cnn(train: Path, test: Path, epochs: int | None = None) -> tuple[Table, SignMNISTSystem]:
+    """The default CNN config for its epoch budget (or `epochs`) vs a bare loop on the same network and
+    augmentation."""
     cfg = configs.load("cnn")
-    m, epochs = cfg["model"], cfg["trainer"]["max_epochs"]
+    m, epochs = cfg["model"], epochs or cfg["trainer"]["max_epochs"]
     L.seed_everything(0, verbose=False)
     dm = datamodule("cnn", train, test)
     system = SignMNISTSystem(**m)

@@ -33,11 +33,15 @@ class Sizes:
     spelling_phrases: int | None = None  # of each phrase list (None: all)
     spelling_repeats: int = 3  # each phrase spelt this many times, other rows and photos each time
     members: int | None = None  # fits in the deployed mean (None: all of photo.yaml's ensemble_seeds)
+    cnn_epochs: int | None = None  # the CNN section's epochs, each pipeline (None: cnn.yaml's)
+    throughput_seconds: float = 2.0  # each runtime's batched throughput is timed this long
+    latency_calls: int = 1000  # single-image calls timed per runtime
 
 
 FULL = Sizes()
 QUICK = Sizes(photo_requests=32, http_requests=200, live_seconds=1.0, live_clients=(1, 2), spell_text="HI",
-              synthetic_photos=24, photo_epochs=2, spelling_phrases=3, spelling_repeats=1, members=1)  # fmt: skip
+              synthetic_photos=24, photo_epochs=2, spelling_phrases=3, spelling_repeats=1, members=1,
+              cnn_epochs=2, throughput_seconds=0.2, latency_calls=50)  # fmt: skip
 
 
 @dataclass

@@ -3,7 +3,8 @@
 A signer spells 2-4 letters a second and the hand never leaves between letters: each letter is shown for
 `letter_s`, its first `fade_frames` cross-faded from the letter before (the hand moving from one shape to the
 next); a double letter (the LL of HELLO) is a second picture of the letter slid `slide_px` sideways, as the
-hand slides or bounces; a word ends with `pause_s` without a hand. Frames are 640x480 RGB at `fps`.
+hand slides or bounces; a word ends with `pause_s` without a hand. A learner's pace (`Pace.held`) holds each
+letter longer, with `blank_s` without a hand between letters. Frames are 640x480 RGB at `fps`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ class Pace:
     fade_frames: int = 3  # frames of cross-fade from the letter before (0: a cut)
     slide_px: int = 60  # how far the second picture of a double letter is slid sideways
     pause_s: float = 0.5  # seconds without a hand between words (and before and after the phrase)
+    blank_s: float = 0.0  # seconds without a hand between the letters of a word (a learner's pace; 0: none)
     fps: int = 30
+
+    @classmethod
+    def held(cls, fps: int = 30) -> Pace:
+        """A learner's pace: letters held 1.2 s, 0.4 s without a hand between them, 1.5 s between words."""
+        return cls(letter_s=1.2, fade_frames=0, slide_px=0, pause_s=1.5, blank_s=0.4, fps=fps)
 
     @classmethod
     def letters_per_second(cls, rate: float, **kw: float) -> Pace:
@@ -66,13 +73,16 @@ def fluent_frames(text: str, picture: Callable[[str, int], np.ndarray], pace: Pa
     """
     per_letter = max(1, round(pace.letter_s * pace.fps))
     pause = [np.full((*SIZE, 3), BLANK, np.uint8)] * max(1, round(pace.pause_s * pace.fps))
+    blank = [pause[0]] * round(pace.blank_s * pace.fps)
     frames, uses = list(pause), {}
     for word in text.split():
         before = None
         for i, ch in enumerate(word):
+            if i and blank:  # a learner's pace: the hand leaves between letters
+                frames, before = frames + blank, None
             uses[ch] = uses.get(ch, 0) + 1
             shown = picture(ch, uses[ch] - 1)
-            if i and word[i - 1] == ch:  # a double letter: the same shape slid along
+            if i and word[i - 1] == ch and not blank:  # a double letter: the same shape slid along
                 shown = slid(shown, pace.slide_px if i % 2 else -pace.slide_px)
             fade = _fade(before, shown, min(pace.fade_frames, per_letter - 1))  # counted in the letter's time
             frames += fade + [shown] * (per_letter - len(fade))

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from signmnist.bench.common import Table, ratio
+from signmnist.bench.common import FULL, Sizes, Table, ratio
 from signmnist.data.datamodule import SignMNISTDataModule
 from signmnist.inference.export import write_onnx
 from signmnist.inference.runtime import OnnxClassifier
@@ -63,14 +63,15 @@ def inference_runtimes(system: SignMNISTSystem) -> dict[str, Callable[[np.ndarra
     }
 
 
-def bench_inference(system: SignMNISTSystem, dm: SignMNISTDataModule) -> Table:
-    """Batched throughput and single-image latency in every runtime."""
+def bench_inference(system: SignMNISTSystem, dm: SignMNISTDataModule, sizes: Sizes = FULL) -> Table:
+    """Batched throughput and single-image latency in every runtime (timed as long as `sizes` says)."""
     images = dm.test_set[0].numpy()
     batch, one = images[:1024], images[:1]
     t = Table(
         "Inference: trained CNN, CPU", ["runtime", "images/s @ batch 1024", "p50 ms (1 image)", "p99 ms", "vs eager"]
     )
-    results = {name: (_throughput(fn, batch, len(batch)), *_latency(fn, one))
+    results = {name: (_throughput(fn, batch, len(batch), sizes.throughput_seconds),
+                      *_latency(fn, one, sizes.latency_calls))
                for name, fn in inference_runtimes(system).items()}  # fmt: skip
     eager = results["PyTorch eager"][0]
     for name, (ips, p50, p99) in results.items():

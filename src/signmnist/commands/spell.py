@@ -8,8 +8,8 @@ from pathlib import Path
 from signmnist.core.errors import SignMnistError
 from signmnist.inference.runtime import describe, load_classifier
 from signmnist.live.decoder import WEIGHT, Decoder, check_weight
-from signmnist.live.speller import GAP, HOLD, THRESHOLD, Speller
-from signmnist.live.stream import FrameResult, StreamReader
+from signmnist.live.speller import GAP, HOLD, SWITCH, THRESHOLD, Speller
+from signmnist.live.stream import StreamReader
 from signmnist.live.transcribe import transcribe
 
 
@@ -21,18 +21,21 @@ def spell(
     threshold: float = THRESHOLD,
     hold: float = HOLD,
     gap: float = GAP,
+    switch: float = SWITCH,
     track: bool = True,
     prior: float = WEIGHT,
     raw: bool = False,
 ) -> int:
     """Transcribe fingerspelling in a video file (mp4, avi, webm, ...) or a folder of frames into text.
 
-    Letters are committed when held (see docs/cli.md); a hand out of view for `gap` seconds ends a word.
-    Each word is then decoded with an English language prior (docs/spelling.md): a letter held with a
-    close second choice can be mended (SHANK -> THANK), a clearly signed name is left alone. Prints the
-    decoded text (--raw: the letters as committed); with --json, one JSON object per committed letter or
-    space (its time, the model's probability and the hold's top letters), then one with the decoded and
-    the raw text. Nothing is printed unless the whole video was read.
+    Letters are read from the sequence of frames, at a learner's pace or a fluent signer's (2-4 letters a
+    second without pauses; docs/spelling.md); a double letter from a slide or bounce of the hand or a short
+    break, a word's end from a pause that is long for this signer. Each word is then decoded with an English
+    language prior: a letter signed with a close second choice can be mended (SHANK -> THANK), a clearly
+    signed name is left alone. Prints the decoded text (--raw: the letters as read); with --json, one JSON
+    object per letter or space read (its start and end time, the model's mean probability for it and its
+    top letters), then one with the decoded and the raw text. Nothing is printed unless the whole video
+    was read.
 
     Args:
         video: A video file, or a folder of frames (sorted by name).
@@ -40,37 +43,48 @@ def spell(
             $SIGNMNIST_MODEL, else the photo model of `make run` here
             (checkpoints/photo/model.onnx), else the model in the package (`signmnist info` says which).
         fps: Frames per second of a folder of frames (default 15), or to override a video's own.
-        threshold: Least probability of the top letter that counts as signing it.
-        hold: Seconds a letter must be held to be committed.
-        gap: Seconds without a hand that end a word.
+        threshold: Least probability that counts as signing a letter (below it a frame is the hand between shapes).
+        hold: Least seconds a letter must be shown to be read.
+        gap: Seconds without a hand that end a word whatever the pace (a fast signer's words end sooner).
+        switch: How much evidence (nats) a letter needs to be read: higher misses quick letters, lower
+            reads passing shapes.
         track: Track the hand from frame to frame (false: search every frame from scratch).
         prior: How much the language prior counts when decoding words (0: the letters as committed).
-        raw: Print the letters as committed instead of the decoded text.
+        raw: Print the letters as read instead of the decoded text.
     """
-    if not (0 < threshold <= 1 and hold >= 0 and gap > 0):
-        raise SignMnistError(f"--threshold, --hold, --gap: expected 0 < threshold <= 1, hold >= 0, gap > 0, "
-                             f"got {threshold}, {hold}, {gap}")  # fmt: skip
+    if not (0 < threshold <= 1 and hold >= 0 and gap > 0 and switch >= 0):
+        raise SignMnistError(f"--threshold, --hold, --gap, --switch: expected 0 < threshold <= 1, hold >= 0, "
+                             f"gap > 0, switch >= 0, got {threshold}, {hold}, {gap}, {switch}")  # fmt: skip
     check_weight(prior)
     classifier = load_classifier(ckpt)
     decoder = Decoder(classifier.preprocess.labels, prior)
     frames_from = Path(video)
-    speller = Speller(classifier.preprocess.labels, threshold, hold, gap, decoder=decoder)
+    speller = Speller(classifier.preprocess.labels, threshold, hold, gap, decoder=decoder, switch=switch)
     reader = StreamReader(classifier, speller, track)
     try:
-        added = transcribe(reader, frames_from, fps)
+        transcribe(reader, frames_from, fps)
     finally:
         reader.close()
     if json:
-        _print_json(added, speller)
+        _print_json(speller)
     else:
         print((speller.text if raw else speller.decoded).strip())
     return 0
 
 
-def _print_json(added: list[FrameResult], speller: Speller) -> None:
-    """One object per committed letter or space (a space has probability and top null), then the texts."""
-    for r, (_, held) in zip(added, speller.entries, strict=True):
-        p = None if r.confidence is None else round(r.confidence, 4)
-        top = None if held is None else describe(held, speller.labels, 3)["top"]
-        print(jsonlib.dumps({"letter": r.added, "time": round(r.t, 3), "probability": p, "top": top}))
+def _print_json(speller: Speller) -> None:
+    """One object per letter or space read (a space from the end of the letter before it to the start of the
+    one after, its probability and top null), then the texts."""
+    segments = speller.segments
+    for k, seg in enumerate(segments):
+        if seg is None:
+            after = next((s for s in segments[k + 1 :] if s is not None), None)
+            end = None if after is None else round(after.start, 3)
+            print(jsonlib.dumps({"letter": " ", "time": round(segments[k - 1].end, 3), "end": end,
+                                 "probability": None, "top": None}))  # fmt: skip
+            continue
+        top = describe(seg.probs, speller.labels, 3)["top"]
+        print(jsonlib.dumps({"letter": speller.labels[seg.label], "time": round(seg.start, 3),
+                             "end": round(seg.end, 3), "probability": round(float(seg.probs[seg.label]), 4),
+                             "top": top}))  # fmt: skip
     print(jsonlib.dumps({"text": speller.decoded.strip(), "raw": speller.text.strip()}))

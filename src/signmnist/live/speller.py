@@ -1,15 +1,17 @@
 """Turning a stream of per-frame letter predictions into text (pure logic: no model, no I/O).
 
-A letter is committed once it has stayed the top prediction, with a probability of at least `threshold`,
-for `hold` seconds: a flicker never commits. Holding a committed letter commits nothing more; the same
-letter again (the LL of HELLO) needs a break first: the hand leaves, or no letter reaches the threshold,
-for `rearm` seconds. A hand out of view for `gap` seconds ends the word with one space (never two, never
-at the start). The defaults were chosen on synthetic streams of dataset rows (`scripts/lab/speller_defaults.py`,
-docs/cli.md), not on photos.
+Within a word, letters are the segments of the frame sequence that `sequence.SegmentSearch` finds: the
+best explanation of the frames as letters held one after another (with blanks for the hand between
+shapes), so a signer spelling 2-4 letters a second without pauses is read, and the word so far may be
+revised as later frames arrive. A double letter is two segments split by a slide or bounce of the hand
+(`motion.Motion`) or by a break of `rearm` seconds without a hand. A word ends after a pause without a
+hand that is long for this signer: `gap_share` of their recent letters' length, at least `min_gap` and at
+most `gap` seconds (a fast signer's short pause ends a word, a learner's break between held letters does
+not, and a dropout of the hand search shorter than `min_gap` never does). The defaults were chosen on
+videos of validation rows (`scripts/lab/speller_defaults.py`, docs/spelling.md), not on photos.
 
-Each committed letter keeps the probabilities it was held with (their mean over its hold), so that a
-`Decoder` can reconsider it with a language prior: `text` is the letters as committed, `decoded` what
-the decoder makes of them (the same without one).
+Each letter keeps the mean probabilities of its frames, so that a `Decoder` can reconsider it with a
+language prior: `text` is the letters as read, `decoded` what the decoder makes of them.
 """
 
 from __future__ import annotations
@@ -20,8 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from signmnist.live.decoder import Decoder, decode_text
+from signmnist.live.motion import Motion
+from signmnist.live.sequence import Segment, SegmentSearch
+from signmnist.vision.geometry import PALM
 
-THRESHOLD, HOLD, GAP, REARM = 0.2, 0.4, 1.0, 0.3  # chosen by scripts/lab/speller_defaults.py
+# chosen by scripts/lab/speller_defaults.py on videos of validation rows (docs/spelling.md)
+THRESHOLD, SWITCH, HOLD, HOLD_SHARE = 0.05, 8.0, 0.1, 0.3
+GAP, REARM, MIN_GAP, GAP_SHARE = 1.0, 0.3, 0.45, 0.75  # a word's end: at most, the break, the least, share
+RECENT = 5  # the signer's pace: the median length of their last letters
+MOTION, MOTION_WINDOW = 0.3, 0.2  # palm lengths within seconds that split a held letter in two
 
 
 @dataclass(frozen=True)
@@ -29,11 +38,13 @@ class SpellerState:
     """What a speller shows at one moment.
 
     Attributes:
-        text: The text: the committed letters as the decoder reads them (as committed without one).
-        letter: The letter being held (top-1 at or above the threshold), or None.
-        progress: How far along its hold that letter is, 0..1 (1: committed and still held).
+        text: The text: the letters as the decoder reads them (as read without one).
+        letter: The letter being signed now (where the best path is), or None.
+        progress: How long it has lasted, as a share of the least a letter must last (1: long enough to be read).
         hand: Whether the last frame had a hand in it.
-        raw: The letters as committed.
+        raw: The letters as read.
+        pending: How many letters at the end of the text are the word still being read (later frames may
+            change them).
     """
 
     text: str
@@ -41,19 +52,23 @@ class SpellerState:
     progress: float
     hand: bool
     raw: str = ""
+    pending: int = 0
 
 
 class Speller:
-    """Commits letters held long enough; see the module docstring for the rules.
+    """Reads letters and words from per-frame predictions; see the module docstring for the rules.
 
     Args:
         labels: The letter of each probability.
-        threshold: Least top-1 probability that counts as signing a letter.
-        hold: Seconds a letter must stay top-1 at or above the threshold to be committed.
-        gap: Seconds without a hand that end a word (one space).
-        rearm: Seconds of break (no hand, or no letter above the threshold) before the same letter
-            can be committed again.
-        decoder: Reads the committed letters with a language prior (None: the text as committed).
+        threshold: A frame whose top probability is below this is better explained as the hand between shapes.
+        hold: Least seconds a letter must be shown to be read.
+        gap: Seconds without a hand that end a word whatever the signer's pace.
+        rearm: Seconds without a hand after which the same letter again is a second letter.
+        decoder: Reads the words with a language prior (None: the text as read).
+        switch: Penalty (nats) for each letter: how much evidence a letter needs.
+        hold_share: A letter shorter than this share of the signer's recent letters' median length is not
+            read either (0: `hold` alone).
+        min_gap: Seconds without a hand that end a word at the fastest pace; a shorter dropout never does.
     """
 
     def __init__(
@@ -64,72 +79,107 @@ class Speller:
         gap: float = GAP,
         rearm: float = REARM,
         decoder: Decoder | None = None,
+        switch: float = SWITCH,
+        hold_share: float = HOLD_SHARE,
+        min_gap: float = MIN_GAP,
     ) -> None:
         self.labels, self.threshold, self.hold, self.gap, self.rearm = tuple(labels), threshold, hold, gap, rearm
-        self.decoder = decoder
+        self.decoder, self.hold_share, self.min_gap = decoder, hold_share, min_gap
+        self.search = SegmentSearch(len(self.labels), threshold, switch, hold)
+        self.motion = Motion(MOTION, MOTION_WINDOW, PALM)
         self.clear()
 
     def clear(self) -> None:
-        """Forget the text and whatever is being held."""
-        self.text, self._decoded = "", ""  # the decoded text, None once the entries changed
-        self.entries: list[tuple[str, np.ndarray | None]] = []  # per character: (letter, mean probs) or (" ", None)
-        self._letter: str | None = None  # the candidate letter and when it became the candidate
-        self._since = 0.0
-        self._held = np.zeros(len(self.labels))  # the sum of the candidate's frames' probabilities, and their count
-        self._frames = 0
-        self._last: str | None = None  # the last committed letter, not to be repeated without a break
-        self._quiet_since: float | None = None  # since when no letter (or no hand) has been seen
-        self._hand, self._now = False, 0.0
+        """Forget the text and the word being read."""
+        self.done: list[Segment | None] = []  # the letters of finished words, None for a space
+        self.word: list[Segment] = []  # the word being read (the search's best path so far)
+        self.search.reset()
+        self.motion.reset()
+        self._quiet_since: float | None = None
+        self._hand, self._now, self._decoded = False, 0.0, ""
 
     def backspace(self) -> None:
-        """Remove the last character; a letter still held is committed again only after a full hold."""
-        self.text, self.entries, self._decoded = self.text[:-1], self.entries[:-1], None
-        self._last, self._letter = None, None
-
-    def update(self, probs: np.ndarray | None, hand: bool, t: float) -> str | None:
-        """Take one frame: its probabilities (25,) (None: no prediction), whether a hand was found, its time
-        in seconds. Returns what was added to the text (a letter or a space), or None."""
-        self._hand, self._now = hand, t
-        candidate = self._candidate(probs) if hand else None
-        if candidate is None:
-            return self._quiet(t, hand)
-        self._quiet_since = None
-        if candidate != self._letter:
-            self._letter, self._since, self._held, self._frames = candidate, t, np.zeros(len(self.labels)), 0
-        if candidate != self._last:
-            self._held, self._frames = self._held + probs, self._frames + 1
-            if t - self._since >= self.hold:
-                self._last = candidate
-                self._add(candidate, self._held / self._frames)
-                return candidate
-        return None
-
-    def _add(self, char: str, probs: np.ndarray | None) -> None:
-        self.text += char
-        self.entries.append((char, probs))
+        """Remove the last character (the word being read is taken as read so far)."""
+        self._finish(space=False)
+        self.done = self.done[:-1]
         self._decoded = None
 
-    def _candidate(self, probs: np.ndarray | None) -> str | None:
-        if probs is None:
+    def update(self, probs: np.ndarray | None, hand: bool, t: float, points: np.ndarray | None = None) -> str | None:
+        """Take one frame: its probabilities (labels,) (None: no prediction), whether a hand was found, its
+        time in seconds, the hand's landmarks (21, 2+) in pixels (None: motion unknown). Returns the raw
+        text when this frame changed it, else None."""
+        self._hand, self._now, before = hand, t, self.text
+        event = self.motion.update(points if hand else None, t)
+        if hand and probs is not None:
+            if self._quiet_since is not None and t - self._quiet_since >= self.word_gap():
+                self._finish(space=True)  # the pause just ended was a word's end (frames may come sparsely)
+            self._quiet_since = None
+            self.search.update(np.asarray(probs, np.float64), t, event)
+            self.word = self._word()
+        else:
+            self._quiet(t, hand)
+        if self.text == before:
             return None
-        best = int(np.argmax(probs))
-        return self.labels[best] if probs[best] >= self.threshold else None
+        self._decoded = None
+        return self.text
 
-    def _quiet(self, t: float, hand: bool) -> str | None:
-        self._letter = None
+    def _word(self) -> list[Segment]:
+        """The word so far: the search's path without letters shorter than `_hold()`."""
+        hold = self._hold(self.search.path())
+        return self.search.path(hold) if hold > self.hold else self.search.path()
+
+    def _hold(self, path: list[Segment]) -> float:
+        """Least seconds a letter must last now: `hold_share` of this signer's recent letters' median length,
+        at least `hold` (a learner holding each letter a second is not read into the brief misreadings of a
+        long hold)."""
+        recent = [s.seconds for s in [*self.done, *path] if s is not None][-RECENT:]
+        if not recent or self.hold_share <= 0:
+            return self.hold
+        return max(self.hold, self.hold_share * float(np.median(recent)))
+
+    def _quiet(self, t: float, hand: bool) -> None:
         if self._quiet_since is None:
             self._quiet_since = t
         quiet = t - self._quiet_since
         if quiet >= self.rearm:
-            self._last = None  # a break: the same letter may come again
-        if not hand and quiet >= self.gap and self.text and not self.text.endswith(" "):
-            self._add(" ", None)
-            return " "
-        return None
+            self.search.pause()
+        if not hand and quiet >= self.word_gap():
+            self._finish(space=True)
+
+    def word_gap(self) -> float:
+        """Seconds without a hand that end a word now: `GAP_SHARE` of this signer's recent letters' median
+        length, between `min_gap` and `gap`."""
+        recent = [s.seconds for s in [*self.done, *self.word] if s is not None][-RECENT:]
+        if not recent:
+            return self.gap
+        return float(np.clip(GAP_SHARE * np.median(recent), min(self.min_gap, self.gap), self.gap))
+
+    def _finish(self, space: bool) -> None:
+        """The word being read is read: its letters join the text (then one space, never two or first)."""
+        self.done += self.word
+        self.word = []
+        self.search.reset()
+        if space and self.done and self.done[-1] is not None:
+            self.done.append(None)
+
+    @property
+    def segments(self) -> list[Segment | None]:
+        """Every letter read so far (None for a space), the word being read included."""
+        return [*self.done, *self.word]
+
+    @property
+    def entries(self) -> list[tuple[str, np.ndarray | None]]:
+        """(letter, its mean probabilities) per letter read, (" ", None) per space."""
+        return [(" ", None) if s is None else (self.labels[s.label], s.probs) for s in self.segments]
+
+    @property
+    def text(self) -> str:
+        """The letters as read, spaces between words."""
+        return "".join(" " if s is None else self.labels[s.label] for s in self.segments)
 
     @property
     def decoded(self) -> str:
-        """The committed letters as the decoder reads them, word by word (as committed without one)."""
+        """The letters as the decoder reads them, word by word (as read without one)."""
         if self.decoder is None:
             return self.text
         if self._decoded is None:  # decoded once a change, not on every frame's state
@@ -138,9 +188,10 @@ class Speller:
 
     @property
     def state(self) -> SpellerState:
-        """The text (decoded and raw), the letter being held, its hold progress, and whether a hand is in view."""
-        if self._letter is None:
-            return SpellerState(self.decoded, None, 0.0, self._hand, self.text)
-        done = self._letter == self._last
-        progress = 1.0 if done else min(1.0, (self._now - self._since) / self.hold) if self.hold > 0 else 1.0
-        return SpellerState(self.decoded, self._letter, progress, self._hand, self.text)
+        """The text (decoded and raw), the letter being signed and how long it has lasted, and the hand."""
+        now = self.search.current() if self._hand else None
+        if now is None:
+            return SpellerState(self.decoded, None, 0.0, self._hand, self.text, len(self.word))
+        hold = self._hold(self.word)
+        progress = min(1.0, now[1] / hold) if hold > 0 else 1.0
+        return SpellerState(self.decoded, self.labels[now[0]], progress, self._hand, self.text, len(self.word))

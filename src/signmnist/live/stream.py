@@ -21,8 +21,8 @@ class FrameResult:
         t: The frame's time in seconds.
         probs: The model's probabilities (25,).
         landmarks: The hand's landmarks, float32 (21, 3) in the frame's pixels; NaN: no hand found.
-        added: What the frame added to the text (a letter or a space), or None.
-        confidence: The probability of the added letter (None when nothing or a space was added).
+        added: What the frame appended to the letters as read (a letter or a space), or None.
+        revised: Whether the frame changed letters read before (the word so far, read again).
         state: The speller's state after the frame.
     """
 
@@ -30,7 +30,7 @@ class FrameResult:
     probs: np.ndarray
     landmarks: np.ndarray
     added: str | None
-    confidence: float | None
+    revised: bool
     state: SpellerState
 
 
@@ -64,9 +64,11 @@ class StreamReader:
         probs = self.classifier.predict(views, points[None])[0]  # (25,)
         # Without MediaPipe no hand is ever found: then every frame counts as showing one.
         hand = found is not None or not hands.available()
-        added = self.speller.update(probs, hand, t)
-        confidence = float(probs.max()) if added and added != " " else None
-        return FrameResult(t, probs, points, added, confidence, self.speller.state)
+        before = self.speller.text
+        now = self.speller.update(probs, hand, t, points if found is not None else None)
+        grew = now is not None and now.startswith(before)
+        added = now[len(before) :] if grew else None
+        return FrameResult(t, probs, points, added, now is not None and not grew, self.speller.state)
 
     def close(self) -> None:
         """Free the stream's MediaPipe graph."""

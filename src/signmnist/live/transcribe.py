@@ -10,10 +10,10 @@ from signmnist.vision.video import open_frames
 
 
 def transcribe(reader: StreamReader, video: Path, fps: float | None = None) -> list[FrameResult]:
-    """Read every frame of `video` in order; return the frames that added to the text."""
-    added = []
+    """Read every frame of `video` in order; return the frames that changed the text (added or revised)."""
+    changed = []
     for t, rgb in progress(open_frames(video, fps), f"spelling {video}", unit="frame"):
         result = reader.read(rgb, t)
-        if result.added:
-            added.append(result)
-    return added
+        if result.added or result.revised:
+            changed.append(result)
+    return changed

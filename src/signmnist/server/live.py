@@ -29,9 +29,9 @@ BUSY = 1013  # WebSocket close code "try again later"
 
 
 def _state(state: SpellerState) -> dict[str, Any]:
-    """The speller's state as JSON: `text` decoded with the language prior, `raw` the letters as committed."""
-    return {"text": state.text, "raw": state.raw, "held": state.letter, "progress": round(state.progress, 3),
-            "hand": state.hand}  # fmt: skip
+    """The speller's state as JSON: `text` decoded with the language prior, `raw` the letters as read."""
+    return {"text": state.text, "raw": state.raw, "pending": state.pending, "held": state.letter,
+            "progress": round(state.progress, 3), "hand": state.hand}  # fmt: skip
 
 
 def frame_answer(result: FrameResult, labels: tuple[str, ...], shape: tuple[int, ...]) -> dict[str, Any]:
@@ -41,7 +41,8 @@ def frame_answer(result: FrameResult, labels: tuple[str, ...], shape: tuple[int,
     points = None
     if not np.isnan(result.landmarks).any():
         points = [[round(float(x) / w, 4), round(float(y) / h, 4)] for x, y, _ in result.landmarks]
-    return {**describe(result.probs, labels, 3), "landmarks": points, "added": result.added, **_state(result.state)}
+    return {**describe(result.probs, labels, 3), "landmarks": points, "added": result.added,
+            "revised": result.revised, **_state(result.state)}  # fmt: skip
 
 
 class LiveSession:

@@ -5,6 +5,7 @@ import { english } from "./language.mjs";
 import * as engine from "./signmnist.mjs";
 import { drawSkeleton as drawBones } from "./skeleton.mjs";
 import { Speller } from "./speller.mjs";
+import { showTranscript } from "./transcript.mjs";
 
 const $ = (id) => document.getElementById(id);
 const FRAME_GAP_MS = 1000 / 31; // at most about 30 frames/s read (a 60 frames/s camera: every other frame)
@@ -96,12 +97,12 @@ async function liveFrame() {
   try {
     const r = await engine.classifyFrame(video, live.last);
     const t = (live.last - live.since) / 1000;
-    live.speller.update(r.hand ? r.probs : null, !!r.hand, t);
+    live.speller.update(r.hand ? r.probs : null, !!r.hand, t, r.hand);
     live.frames++;
     $("live-letter").textContent = live.speller.letter || (r.hand ? r.letter : "–");
     $("hold").value = live.speller.progress;
     $("live-top").textContent = r.hand ? topLine(r.top) : "no hand in view";
-    $("transcript").textContent = live.speller.decoded;
+    showTranscript($("transcript"), live.speller.decoded, live.speller.pending);
     $("raw").textContent = live.speller.text;
     $("fps").textContent = `${(live.frames / t).toFixed(1)} frames/s`;
     drawSkeleton(
@@ -152,7 +153,7 @@ $("live-start").addEventListener("click", async () => {
     followFrames($("live-video"));
     $("live-start").disabled = true;
     $("live-stop").disabled = false;
-    liveStatus("Live: sign a letter and hold it until the bar fills.");
+    liveStatus("Live: spell at your pace; the word so far may change as you go on.");
   } catch (e) {
     liveStatus(
       e.name === "NotAllowedError"
@@ -177,7 +178,7 @@ $("live-stop").addEventListener("click", () => {
   liveStatus("Stopped.");
 });
 function showText() {
-  $("transcript").textContent = live.speller.decoded;
+  showTranscript($("transcript"), live.speller.decoded, live.speller.pending);
   $("raw").textContent = live.speller.text;
 }
 $("backspace").addEventListener("click", () => {

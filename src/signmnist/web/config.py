@@ -5,18 +5,20 @@ Torch-free, so that `serve` of an ONNX model answers /page.json without importin
 
 from __future__ import annotations
 
-from signmnist.live import decoder, speller
+from signmnist.live import decoder, sequence, speller
 from signmnist.live.decoder import WEIGHT
 from signmnist.vision import geometry, hands, images, landmarks
 
 # The modules both pages load (the server answers them at /page/NAME), then the offline page's own files.
-SHARED = ("skeleton.mjs",)
+SHARED = ("skeleton.mjs", "transcript.mjs")
 PAGE = (
     "index.html",
     "app.mjs",
     "signmnist.mjs",
     "preprocess.mjs",
     "speller.mjs",
+    "sequence.mjs",
+    "motion.mjs",
     "decoder.mjs",
     "language.mjs",
     *SHARED,
@@ -35,7 +37,11 @@ def page_config(prior: float = WEIGHT) -> dict:
                   "trim_margin": images.TRIM_MARGIN,
                   "fill_share": images.FILL_SHARE, "tolerance": images.BORDER_TOLERANCE,
                   "busy_border": images.BUSY_BORDER, "stands_out": images.STANDS_OUT, "least_span": images.LEAST_SPAN},
-        "speller": {"threshold": speller.THRESHOLD, "hold": speller.HOLD, "gap": speller.GAP, "rearm": speller.REARM},
+        "speller": {"threshold": speller.THRESHOLD, "switch": speller.SWITCH, "hold": speller.HOLD,
+                    "hold_share": speller.HOLD_SHARE, "gap": speller.GAP, "rearm": speller.REARM,
+                    "min_gap": speller.MIN_GAP, "gap_share": speller.GAP_SHARE, "recent": speller.RECENT,
+                    "motion": speller.MOTION, "motion_window": speller.MOTION_WINDOW, "palm": list(geometry.PALM),
+                    "ref_fps": sequence.REF_FPS, "floor": sequence.FLOOR},
         "decoder": {"weight": prior, "floor": decoder.FLOOR, "beam": decoder.BEAM, "per_letter": decoder.PER_LETTER,
                     "known": decoder.KNOWN, "memo": decoder.MEMO},
     }  # fmt: skip

@@ -1,105 +1,145 @@
 // The speller of signmnist.live.speller, ported rule for rule (tests/js/ feeds it Python's recorded frames and
-// compares the text; tests/test_site.py does the same in the browser): a letter is committed once it has stayed the top prediction,
-// at or above `threshold`, for `hold` seconds; the same letter again needs a break of `rearm` seconds; a
-// hand out of view for `gap` seconds ends the word with one space. Each committed letter keeps the mean of
-// the probabilities it was held with (`entries`), for the decoder's language prior (`decoded`).
+// compares the text; tests/test_site.py does the same in the browser): within a word the letters are the
+// segment search's best path (sequence.mjs), revised as frames arrive; a slide or bounce of the hand
+// (motion.mjs) or a break of `rearm` seconds splits a double letter; a pause without a hand ends the word when
+// it is long for this signer (`gap_share` of the recent letters' median length, between `min_gap` and `gap`).
+// Each letter keeps the mean of its frames' probabilities, for the decoder's language prior (`decoded`).
 import { decodeText } from "./decoder.mjs";
+import { Motion } from "./motion.mjs";
+import { SegmentSearch } from "./sequence.mjs";
+
+const SETTINGS = ["threshold", "switch", "hold", "hold_share", "gap", "rearm", "min_gap", "gap_share", "recent"];
+const MORE = ["motion", "motion_window", "ref_fps", "floor"];
+
+function median(values) {
+  const v = [...values].sort((a, b) => a - b),
+    m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
 
 export class Speller {
   constructor(labels, options, decoder = null) {
-    // options: {threshold, hold, gap, rearm}, model.json's page.speller
-    for (const k of ["threshold", "hold", "gap", "rearm"]) {
+    // options: model.json's page.speller
+    for (const k of [...SETTINGS, ...MORE]) {
       if (!Number.isFinite(options[k])) throw new Error(`speller ${k}: expected a number, got ${options[k]}`);
-      this[k] = options[k];
     }
+    this.options = options;
     this.labels = labels;
     this.decoder = decoder;
+    this.search = new SegmentSearch(labels.length, options);
+    if (!Array.isArray(options.palm)) throw new Error(`speller palm: expected landmark indices, got ${options.palm}`);
+    this.motion = new Motion(options.motion, options.motion_window, options.palm);
     this.clear();
   }
 
   clear() {
-    this.text = "";
-    this.entries = [];
-    this.letter = null;
-    this.since = 0;
-    this.last = null;
+    this.done = []; // the letters of finished words, null for a space
+    this.word = []; // the word being read (the search's best path so far)
+    this.search.reset();
+    this.motion.reset();
     this.quietSince = null;
     this.hand = false;
     this.now = 0;
-    this.held = null;
-    this.frames = 0;
   }
 
   backspace() {
-    this.text = this.text.slice(0, -1);
-    this.entries.pop();
-    this.last = null;
-    this.letter = null;
+    this.finish(false);
+    this.done.pop();
   }
 
-  /** The committed letters as the decoder reads them (as committed without one). */
+  get segments() {
+    return [...this.done, ...this.word];
+  }
+
+  get entries() {
+    return this.segments.map((s) => (s === null ? [" ", null] : [this.labels[s.label], s.probs]));
+  }
+
+  get text() {
+    return this.segments.map((s) => (s === null ? " " : this.labels[s.label])).join("");
+  }
+
+  /** The letters as the decoder reads them (as read without one). */
   get decoded() {
     return this.decoder ? decodeText(this.decoder, this.entries) : this.text;
   }
 
-  add(char, probs) {
-    this.text += char;
-    this.entries.push([char, probs]);
-  }
-
-  /** One frame: probabilities (or null), whether a hand was found, its time in seconds -> what was added. */
-  update(probs, hand, t) {
+  /** One frame: probabilities (or null), whether a hand was found, its time in seconds, the hand's landmarks
+   * (or null) -> the raw text when this frame changed it, else null. */
+  update(probs, hand, t, points = null) {
     this.hand = hand;
     this.now = t;
-    const candidate = hand ? this.candidate(probs) : null;
-    if (candidate === null) return this.quiet(t, hand);
-    this.quietSince = null;
-    if (candidate !== this.letter) {
-      this.letter = candidate;
-      this.since = t;
-      this.held = new Float64Array(probs.length);
-      this.frames = 0;
-    }
-    if (candidate !== this.last) {
-      probs.forEach((p, i) => {
-        this.held[i] += p;
-      });
-      this.frames++;
-      if (t - this.since >= this.hold) {
-        this.last = candidate;
-        this.add(
-          candidate,
-          Array.from(this.held, (v) => v / this.frames),
-        );
-        return candidate;
-      }
-    }
-    return null;
+    const before = this.text;
+    const event = this.motion.update(hand ? points : null, t);
+    if (hand && probs) {
+      // the pause just ended was a word's end (frames may come sparsely)
+      if (this.quietSince !== null && t - this.quietSince >= this.wordGap()) this.finish(true);
+      this.quietSince = null;
+      this.search.update(probs, t, event);
+      this.word = this.currentWord();
+    } else this.quiet(t, hand);
+    const after = this.text;
+    return after === before ? null : after;
   }
 
-  candidate(probs) {
-    if (!probs) return null;
-    let best = 0;
-    for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i; // the first of ties, as argmax
-    return probs[best] >= this.threshold ? this.labels[best] : null;
+  /** The search's path without letters shorter than `holdNow`. */
+  currentWord() {
+    const hold = this.holdNow(this.search.path());
+    return hold > this.options.hold ? this.search.path(hold) : this.search.path();
+  }
+
+  /** Least seconds a letter must last now: `hold_share` of the signer's recent letters' median, at least `hold`. */
+  holdNow(path) {
+    const o = this.options;
+    const recent = [...this.done, ...path]
+      .filter((s) => s !== null)
+      .map((s) => s.seconds)
+      .slice(-o.recent);
+    if (!recent.length || o.hold_share <= 0) return o.hold;
+    return Math.max(o.hold, o.hold_share * median(recent));
   }
 
   quiet(t, hand) {
-    this.letter = null;
     if (this.quietSince === null) this.quietSince = t;
     const quiet = t - this.quietSince;
-    if (quiet >= this.rearm) this.last = null;
-    if (!hand && quiet >= this.gap && this.text && !this.text.endsWith(" ")) {
-      this.add(" ", null);
-      return " ";
-    }
-    return null;
+    if (quiet >= this.options.rearm) this.search.pause();
+    if (!hand && quiet >= this.wordGap()) this.finish(true);
   }
 
-  /** The letter being held and how far along its hold (1: committed and still held). */
+  /** Seconds without a hand that end a word now. */
+  wordGap() {
+    const o = this.options;
+    const recent = this.segments
+      .filter((s) => s !== null)
+      .map((s) => s.seconds)
+      .slice(-o.recent);
+    if (!recent.length) return o.gap;
+    return Math.min(o.gap, Math.max(Math.min(o.min_gap, o.gap), o.gap_share * median(recent)));
+  }
+
+  finish(space) {
+    this.done.push(...this.word);
+    this.word = [];
+    this.search.reset();
+    if (space && this.done.length && this.done[this.done.length - 1] !== null) this.done.push(null);
+  }
+
+  /** How many letters at the end of the text are the word still being read. */
+  get pending() {
+    return this.word.length;
+  }
+
+  /** The letter being signed now (where the best path is), or null. */
+  get letter() {
+    const now = this.hand ? this.search.current() : null;
+    return now ? this.labels[now[0]] : null;
+  }
+
+  /** How long the letter being signed has lasted, as a share of the least a letter must last. */
   get progress() {
-    if (this.letter === null) return 0;
-    if (this.letter === this.last || this.hold <= 0) return 1;
-    return Math.min(1, (this.now - this.since) / this.hold);
+    const now = this.hand ? this.search.current() : null;
+    if (!now) return 0;
+    const hold = this.holdNow(this.word);
+    return hold > 0 ? Math.min(1, now[1] / hold) : 1;
   }
 }
