@@ -25,8 +25,9 @@ def test_the_committed_golden_files_are_what_python_writes_now():
 def test_the_page_config_carries_every_constant_the_page_reads():
     page = golden.goldens()["page.json"]
     assert len(page["bones"]) == 20 + 1 and sorted(page["palm"]) == [0, 1, 5, 9, 13, 17]
-    assert set(page["speller"]) == {"threshold", "switch", "hold", "hold_share", "gap", "rearm", "min_gap", "gap_share",
-                                    "recent", "motion", "motion_window", "palm", "ref_fps", "floor"}  # fmt: skip
+    assert set(page["speller"]) == {"threshold", "switch", "hold", "passing", "slow", "gap", "rearm", "min_gap",
+                                    "gap_share", "recent", "motion", "motion_window", "palm", "ref_fps",
+                                    "floor"}  # fmt: skip
     assert {"floor", "beam", "per_letter", "known", "memo", "weight"} <= set(page["decoder"])
     for name in ("app.mjs", "signmnist.mjs", "preprocess.mjs", "decoder.mjs", "speller.mjs",
                  "sequence.mjs", "motion.mjs", "server.html"):  # fmt: skip

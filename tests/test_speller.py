@@ -97,6 +97,13 @@ def test_a_letter_held_still_or_drifting_slowly_is_one_letter():
     assert _run(slid).text == "LL"
 
 
+def test_a_shape_the_hand_passes_through_between_held_letters_is_no_letter():
+    frames = [f for ch in "CAT" for f in _hold(ch, 1.2) + _hold("Y", 0.4)][: -round(0.4 * FPS)]
+    assert _run(frames).text == "CAT"
+    fluent = [f for ch in "CYAYT" for f in _hold(ch, 0.4)]  # the same shapes at a fluent pace are letters
+    assert _run(fluent).text == "CYAYT"
+
+
 def test_a_double_letter_at_a_learners_pace_needs_a_break_without_a_hand():
     hand_away = _hold("L", 1) + _hold(None, 2 * REARM, hand=False) + _hold("L", 1)
     assert _run(hand_away).text == "LL"

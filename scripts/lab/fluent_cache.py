@@ -11,7 +11,8 @@ for measuring only): the first N phrases of each of benchmarks/phrases/{common,n
 letter per source, and the same phrases with official test rows, made into 640x480 frames and read by
 `spell`'s reader (MediaPipe tracking and the model) in memory. Each pace is the protocol of
 `signmnist.bench.fluent`: a number is letters a second without a blank, a 3-frame cross-fade, a double letter
-slid, 30 fps; `held` is 1.2 s a letter, 0.4 s without a hand between letters, 15 fps. OUT holds, per video:
+slid, 30 fps; `held` is 1.2 s a letter, 0.4 s without a hand between letters, 15 fps; `passing` (validation
+only) is a learner's stream of `bench.streams`, the hand passing through other shapes. OUT holds, per video:
 its source, list, pace and text, and per frame its time, the model's probabilities, whether a hand was found
 and the hand's landmarks.
 """
@@ -25,7 +26,8 @@ import torch
 
 from signmnist.bench.fluent import Pace, fitted, fluent_frames
 from signmnist.bench.spelling import LISTS, phrase_list
-from signmnist.bench.streams import validation_rows
+from signmnist.bench.streams import FPS as STREAM_FPS
+from signmnist.bench.streams import photo_like_probs, phrase_frames, validation_rows
 from signmnist.bench.synthetic import found_rows
 from signmnist.bench.synthetic import frame as row_frame
 from signmnist.core.facts import LETTERS, TRAIN_CSV
@@ -41,14 +43,25 @@ MISSED = 0.05  # letters whose hand the search never finds (a photo MediaPipe mi
 
 
 def pace_of(name: str) -> Pace:
-    return Pace.held(fps=15) if name == "held" else Pace.letters_per_second(float(name))
+    return Pace.held(fps=15) if name in ("held", "passing") else Pace.letters_per_second(float(name))
+
+
+def passing_video(text: str, pool: dict, rng: np.random.Generator) -> dict:
+    """A learner's stream at the level of the model's output (`bench.streams.phrase_frames`, as
+    prior_weight.py spells): letters held 0.8-1.5 s, the hand passing through another letter's shape for
+    0.2-0.5 s after each, 1.3-2 s between words, 15 fps; no landmarks (no motion)."""
+    frames = phrase_frames(text, pool["probs"], pool["labels"], rng)
+    probs = np.stack([np.full(len(LETTERS), np.nan) if p is None else p for p, _ in frames]).astype(np.float32)
+    return {"t": np.arange(len(frames)) / STREAM_FPS, "probs": probs, "hand": np.array([h and p is not None
+            for p, h in frames]), "points": np.full((len(frames), 21, 3), np.nan, np.float32)}  # fmt: skip
 
 
 def validation_video(classifier, text: str, pace: Pace, pool: dict, rng: np.random.Generator) -> dict:
     """A video of `text` at `pace` at the level of the model's input, without MediaPipe (which finds few
     hands in upscaled, augmented rows): each letter a random validation row through two draws of the
     photo-like augmentation (the pose changes a little now and then), its first `fade_frames` the pixel mix of
-    the letter before and this one with their landmarks interpolated, a double letter slid 0.6 palm lengths,
+    the letter before and this one with their landmarks interpolated, a double letter slid 0.2-0.8 palm
+    lengths, the hand wandering (a random walk of 0.01 palm lengths a frame),
     the hand missed in 3% of frames and in every frame of 5% of letters; the landmarks in a 280 px hand (the
     rows' 28 px times ten)."""
     split, by_letter, points = pool["split"], pool["by_letter"], pool["points"]
@@ -62,7 +75,7 @@ def validation_video(classifier, text: str, pace: Pace, pool: dict, rng: np.rand
 
     nothing(pause)
     for word in text.split():
-        before, x = None, 0.0
+        before, x, drift = None, 0.0, np.zeros(2)
         for i, ch in enumerate(word):
             if i and blank:
                 nothing(blank)
@@ -71,15 +84,16 @@ def validation_video(classifier, text: str, pace: Pace, pool: dict, rng: np.rand
             missed = rng.random() < MISSED  # the hand search finds no hand in any frame of this letter
             with torch.no_grad():
                 draws = augment(torch.from_numpy(split.images[[row, row]][:, None]).float() / 255)[:, 0].numpy()
-            if i and word[i - 1] == ch and not blank:
-                palm = np.linalg.norm(points[row][9, :2] - points[row][0, :2])
-                x += 0.6 * palm * (1 if i % 2 else -1)
+            palm = np.linalg.norm(points[row][9, :2] - points[row][0, :2])
+            if i and word[i - 1] == ch and not blank:  # slid by a fifth of a palm to most of one
+                x += rng.uniform(0.2, 0.8) * palm * (1 if i % 2 else -1)
             here = points[row] + [x, 0, 0]
             fade = 0 if before is None else min(pace.fade_frames, per_letter - 1)
             draw = 0
             for k in range(per_letter):
                 draw = draw if rng.random() < 0.9 else 1 - draw
-                image, mark = draws[draw], here
+                drift += rng.normal(0, 0.01 * palm, 2)  # the hand wanders a little while it holds a shape
+                image, mark = draws[draw], here + np.array([*drift, 0.0])
                 if k < fade:
                     share = (k + 1) / (fade + 1)
                     image = share * image + (1 - share) * before[0]
@@ -96,12 +110,13 @@ def validation_video(classifier, text: str, pace: Pace, pool: dict, rng: np.rand
     return {"t": np.arange(len(hand)) / pace.fps, "probs": probs, "hand": np.array(hand), "points": out_points}
 
 
-def validation_pool() -> dict:
+def validation_pool(classifier) -> dict:
     split, rows = validation_rows(ROOT / TRAIN_CSV)
     points = landmark_store.for_split(split)
     found = ~np.isnan(points[rows]).any(axis=(1, 2))
     by_letter = {c: rows[found & (split.labels[rows] == i)] for i, c in enumerate(LETTERS)}
-    return {"split": split, "by_letter": by_letter, "points": points}
+    probs, labels = photo_like_probs(classifier, split, rows)  # for the learner's streams
+    return {"split": split, "by_letter": by_letter, "points": points, "probs": probs, "labels": labels}
 
 
 def validation_phrases(n: int, rng: np.random.Generator) -> list[str]:
@@ -158,14 +173,16 @@ def main() -> None:
     flags = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
     out, source = Path(args[0]), args[1]
     n = int(flags["phrases"]) if "phrases" in flags else None
-    paces = flags.get("paces", "2.5,4,held").split(",")
+    paces = flags.get("paces", "2.5,4,held" + (",passing" if source == "validation" else "")).split(",")
     classifier = load_classifier(Path(flags["model"]) if "model" in flags else None)
-    videos, pool, rng = [], validation_pool() if source == "validation" else None, np.random.default_rng(1)
+    videos, pool, rng = [], validation_pool(classifier) if source == "validation" else None, np.random.default_rng(1)
     for src, name, phrases, picture in jobs(source, n):
         for pace_name in paces:
             pace = pace_of(pace_name)
             for text in progress(phrases, f"{src} {name} {pace_name}", unit="phrase"):
-                if picture is None:
+                if picture is None and pace_name == "passing":
+                    video = passing_video(text, pool, rng)
+                elif picture is None:
                     video = validation_video(classifier, text, pace, pool, rng)
                 else:
                     video = read(classifier, fluent_frames(text, picture, pace), pace.fps)

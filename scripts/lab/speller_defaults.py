@@ -2,15 +2,19 @@
 
     python scripts/lab/fluent_cache.py /tmp/val.pkl validation          # once: the frames' predictions
     python scripts/lab/speller_defaults.py /tmp/val.pkl                  # the grid, best first
-    python scripts/lab/speller_defaults.py CACHE --only=0.2,3,0.1        # one setting, per pace and source
+    python scripts/lab/speller_defaults.py CACHE --only=0.05,8,0.1,0.9,0.5,0.45,0.2   # one setting, per source
+    git show ebb4ed6:src/signmnist/live/speller.py > /tmp/old.py            # the hold-based speller before
+    python scripts/lab/speller_defaults.py CACHE --only= --speller=/tmp/old.py       # ... on the same frames
 
 Each video of the cache (random phrases of common words, each letter a validation row through one draw of
 the photo-like augmentation, at 2.5 and 4 letters a second without pauses and at a learner's pace) is
 spelt again with each setting of threshold, switch and hold; the character error rate of the decoded text
 (language prior at its default weight) and of the letters as read is printed, the mean over the paces
-first. No photo is used to choose: `--only` also measures a cache of photos (fluent_cache.py PHOTOS).
+first. No photo is used to choose: `--only` also measures a cache of photos (fluent_cache.py PHOTOS), with
+this speller or with the `Speller` of another file (its defaults).
 """
 
+import importlib.util
 import itertools
 import pickle
 import sys
@@ -25,19 +29,25 @@ from signmnist.live.score import character_error_rate
 from signmnist.live.speller import Speller
 
 GRID = {
-    "threshold": [0.05, 0.1],
-    "switch": [4.0, 6.0, 8.0],
+    "threshold": [0.05],
+    "switch": [8.0],
     "hold": [0.1],
-    "hold_share": [0.3, 0.5],
-    "min_gap": [0.3, 0.35, 0.4, 0.45],
+    "passing": [0.9],
+    "slow": [0.5],
+    "min_gap": [0.45],
+    "motion": [0.1, 0.15, 0.2, 0.25, 0.3],
 }
+
+
+SPELLER = [Speller]  # the class spelt with (--speller replaces it)
 
 
 def spelt(video: dict, decoder: Decoder, **settings: float) -> tuple[str, str]:
     """The decoded and the raw text of one cached video with one setting."""
-    speller = Speller(LETTERS, decoder=decoder, **settings)
+    speller = SPELLER[0](LETTERS, decoder=decoder, **settings)
     for t, p, hand, points in zip(video["t"], video["probs"], video["hand"], video["points"], strict=True):
-        speller.update(p if hand else None, bool(hand), float(t), points if hand else None)
+        extra = () if SPELLER[0] is not Speller else (points if hand else None,)  # an older speller: no motion
+        speller.update(p if hand else None, bool(hand), float(t), *extra)
     speller.update(None, False, float(video["t"][-1]) + 5.0)  # the end of the video ends the word
     return speller.decoded.strip(), speller.text.strip()
 
@@ -73,12 +83,18 @@ def main() -> None:
     flags = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
     videos = pickle.loads(Path(args[0]).read_bytes())
     decoder = Decoder(LETTERS)
+    if "speller" in flags:
+        spec = importlib.util.spec_from_file_location("other_speller", flags["speller"])
+        module = sys.modules["other_speller"] = importlib.util.module_from_spec(spec)  # dataclasses look it up
+        spec.loader.exec_module(module)
+        SPELLER[0] = module.Speller
     if "only" in flags:
-        settings = dict(zip(GRID, (float(x) for x in flags["only"].split(",")), strict=True))
+        values = [float(x) for x in flags["only"].split(",") if x]
+        settings = dict(zip(GRID, values, strict=bool(values)))  # none given: the speller's defaults
         print(f"settings: {settings}\n| pace | list | source | CER decoded | CER raw |\n|---|---|---|---|---|")
         for key, (dec, raw) in sorted(errors(videos, decoder, **settings).items(), key=str):
             print(f"| {' | '.join(key)} | {dec:.3f} | {raw:.3f} |")
-        for pace in sorted({v["pace"] for v in videos}):
+        for pace in sorted({v["pace"] for v in videos}) if SPELLER[0] is Speller else []:
             lag = np.concatenate([latencies(v, **settings) for v in videos if v["pace"] == pace])
             print(
                 f"pace {pace}: a letter shown {np.median(lag):.2f} s after its first frame (median), "
@@ -86,7 +102,7 @@ def main() -> None:
             )
         return
     paces = sorted({v["pace"] for v in videos})
-    print(f"| mean CER | {' | '.join(paces)} | threshold | switch | hold |\n|{'---|' * (len(paces) + 4)}")
+    print(f"| mean CER | {' | '.join(paces)} | {' | '.join(GRID)} |\n|{'---|' * (len(paces) + len(GRID) + 1)}")
     rows = []
     for values in itertools.product(*GRID.values()):
         per = errors(videos, decoder, **dict(zip(GRID, values, strict=True)))

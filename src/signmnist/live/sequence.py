@@ -176,30 +176,32 @@ class SegmentSearch:
             return _Node(second, _Node(first, past))
         return _Node(Segment(s, o.start[s], o.end[s], o.seconds[s], o.sum[s] / o.frames[s], fresh), past)
 
-    def current(self) -> tuple[int, float] | None:
-        """The letter the best path is in now and for how many seconds, or None (a blank, or no frame yet)."""
+    def current(self) -> tuple[int, float, float] | None:
+        """The letter the best path is in now, for how many seconds and since when; None: a blank, no frame yet."""
         best = int(np.argmax(self.score))
         if self._fresh or best == self.labels:
             return None
-        return best, float(self.open.seconds[best])
+        return best, float(self.open.seconds[best]), float(self.open.start[best])
 
-    def path(self, hold: float | None = None) -> list[Segment]:
-        """The letters of the best path so far, oldest first: segments shorter than `hold` (default: the
-        search's) left out, and a segment then next to one of the same letter joined to it unless it is `fresh`."""
-        hold = self.hold if hold is None else hold
+    def path(self) -> list[Segment]:
+        """The letters of the best path so far, oldest first: segments shorter than `hold` left out (`merged`)."""
         node, found = self._closed(int(np.argmax(self.score))), []
         while node is not None:
             found.append(node.segment)
             node = node.before
-        out: list[Segment] = []
-        for seg in reversed(found):
-            if seg.seconds < hold:
-                continue
-            if out and out[-1].label == seg.label and not seg.fresh:
-                out[-1] = _joined(out[-1], seg)
-            else:
-                out.append(seg)
-        return out
+        return merged([s for s in reversed(found) if s.seconds >= self.hold])
+
+
+def merged(segments: Sequence[Segment]) -> list[Segment]:
+    """`segments` with each one next to one of the same letter joined to it, unless it is `fresh` (the same
+    letter again after a pause or a motion event is a second letter; after a left-out flicker it is not)."""
+    out: list[Segment] = []
+    for seg in segments:
+        if out and out[-1].label == seg.label and not seg.fresh:
+            out[-1] = _joined(out[-1], seg)
+        else:
+            out.append(seg)
+    return out
 
 
 def _joined(a: Segment, b: Segment) -> Segment:

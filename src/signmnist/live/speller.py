@@ -23,14 +23,15 @@ import numpy as np
 
 from signmnist.live.decoder import Decoder, decode_text
 from signmnist.live.motion import Motion
-from signmnist.live.sequence import Segment, SegmentSearch
+from signmnist.live.sequence import Segment, SegmentSearch, merged
 from signmnist.vision.geometry import PALM
 
 # chosen by scripts/lab/speller_defaults.py on videos of validation rows (docs/spelling.md)
-THRESHOLD, SWITCH, HOLD, HOLD_SHARE = 0.05, 8.0, 0.1, 0.3
+THRESHOLD, SWITCH, HOLD = 0.05, 8.0, 0.1
+PASSING, SLOW = 0.9, 0.5  # a shape passed through: shorter than this share of neighbours held at least this long
 GAP, REARM, MIN_GAP, GAP_SHARE = 1.0, 0.3, 0.45, 0.75  # a word's end: at most, the break, the least, share
 RECENT = 5  # the signer's pace: the median length of their last letters
-MOTION, MOTION_WINDOW = 0.3, 0.2  # palm lengths within seconds that split a held letter in two
+MOTION, MOTION_WINDOW = 0.2, 0.2  # palm lengths within seconds that split a held letter in two
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,12 @@ class Speller:
         rearm: Seconds without a hand after which the same letter again is a second letter.
         decoder: Reads the words with a language prior (None: the text as read).
         switch: Penalty (nats) for each letter: how much evidence a letter needs.
-        hold_share: A letter shorter than this share of the signer's recent letters' median length is not
-            read either (0: `hold` alone).
+        passing: A letter shorter than this share of both its neighbours is a shape the hand passed through,
+            not read (0: none), where both neighbours last `slow` seconds or more (a learner's holds; at a
+            fluent pace letters last alike and none is dropped so).
+        slow: Seconds a letter's neighbours must last for `passing` to apply.
         min_gap: Seconds without a hand that end a word at the fastest pace; a shorter dropout never does.
+        motion: Palm lengths the palm's centre must move within `MOTION_WINDOW` seconds to split a held letter.
     """
 
     def __init__(
@@ -80,13 +84,15 @@ class Speller:
         rearm: float = REARM,
         decoder: Decoder | None = None,
         switch: float = SWITCH,
-        hold_share: float = HOLD_SHARE,
+        passing: float = PASSING,
+        slow: float = SLOW,
         min_gap: float = MIN_GAP,
+        motion: float = MOTION,
     ) -> None:
         self.labels, self.threshold, self.hold, self.gap, self.rearm = tuple(labels), threshold, hold, gap, rearm
-        self.decoder, self.hold_share, self.min_gap = decoder, hold_share, min_gap
+        self.decoder, self.passing, self.slow, self.min_gap = decoder, passing, slow, min_gap
         self.search = SegmentSearch(len(self.labels), threshold, switch, hold)
-        self.motion = Motion(MOTION, MOTION_WINDOW, PALM)
+        self.motion = Motion(motion, MOTION_WINDOW, PALM)
         self.clear()
 
     def clear(self) -> None:
@@ -123,19 +129,19 @@ class Speller:
         self._decoded = None
         return self.text
 
-    def _word(self) -> list[Segment]:
-        """The word so far: the search's path without letters shorter than `_hold()`."""
-        hold = self._hold(self.search.path())
-        return self.search.path(hold) if hold > self.hold else self.search.path()
+    def _word(self, ended: bool = False) -> list[Segment]:
+        """The word so far: the search's path without the shapes the hand passed through (`passing`); the last
+        letter is judged only once the word has `ended` (until then it shows as soon as it is read)."""
+        path = self.search.path()
+        return merged([seg for i, seg in enumerate(path) if not self._passing(path, i, ended)])
 
-    def _hold(self, path: list[Segment]) -> float:
-        """Least seconds a letter must last now: `hold_share` of this signer's recent letters' median length,
-        at least `hold` (a learner holding each letter a second is not read into the brief misreadings of a
-        long hold)."""
-        recent = [s.seconds for s in [*self.done, *path] if s is not None][-RECENT:]
-        if not recent or self.hold_share <= 0:
-            return self.hold
-        return max(self.hold, self.hold_share * float(np.median(recent)))
+    def _passing(self, path: list[Segment], i: int, ended: bool) -> bool:
+        """Whether letter `i` of `path` lasted less than `passing` of the shorter of its neighbours, both held
+        `slow` seconds or more: a shape the hand passed through between a learner's letters, not a letter."""
+        if i == 0 or (i == len(path) - 1 and not ended):  # a word starts with a letter, not a passing shape
+            return False
+        around = [path[j].seconds for j in (i - 1, i + 1) if j < len(path)]
+        return bool(around) and min(around) >= self.slow and path[i].seconds < self.passing * min(around)
 
     def _quiet(self, t: float, hand: bool) -> None:
         if self._quiet_since is None:
@@ -156,7 +162,7 @@ class Speller:
 
     def _finish(self, space: bool) -> None:
         """The word being read is read: its letters join the text (then one space, never two or first)."""
-        self.done += self.word
+        self.done += self._word(ended=True) if self.word else []
         self.word = []
         self.search.reset()
         if space and self.done and self.done[-1] is not None:
@@ -192,6 +198,7 @@ class Speller:
         now = self.search.current() if self._hand else None
         if now is None:
             return SpellerState(self.decoded, None, 0.0, self._hand, self.text, len(self.word))
-        hold = self._hold(self.word)
-        progress = min(1.0, now[1] / hold) if hold > 0 else 1.0
+        before = [s for s in self.word if s.start < now[2]][-1:]  # the letter before the one being signed
+        least = max([self.hold] + [self.passing * s.seconds for s in before if s.seconds >= self.slow])
+        progress = min(1.0, now[1] / least) if least > 0 else 1.0
         return SpellerState(self.decoded, self.labels[now[0]], progress, self._hand, self.text, len(self.word))

@@ -38,7 +38,7 @@ def page_config(prior: float = WEIGHT) -> dict:
                   "fill_share": images.FILL_SHARE, "tolerance": images.BORDER_TOLERANCE,
                   "busy_border": images.BUSY_BORDER, "stands_out": images.STANDS_OUT, "least_span": images.LEAST_SPAN},
         "speller": {"threshold": speller.THRESHOLD, "switch": speller.SWITCH, "hold": speller.HOLD,
-                    "hold_share": speller.HOLD_SHARE, "gap": speller.GAP, "rearm": speller.REARM,
+                    "passing": speller.PASSING, "slow": speller.SLOW, "gap": speller.GAP, "rearm": speller.REARM,
                     "min_gap": speller.MIN_GAP, "gap_share": speller.GAP_SHARE, "recent": speller.RECENT,
                     "motion": speller.MOTION, "motion_window": speller.MOTION_WINDOW, "palm": list(geometry.PALM),
                     "ref_fps": sequence.REF_FPS, "floor": sequence.FLOOR},

@@ -159,26 +159,29 @@ export class SegmentSearch {
     return { segment: segment(o.start, o.end, o.seconds, o.sum, o.frames, o.fresh), before: past };
   }
 
-  /** The letter the best path is in now and for how many seconds, or null (a blank, or no frame yet). */
+  /** The letter the best path is in now, for how many seconds and since when; null: a blank, no frame yet. */
   current() {
     const best = argmax(this.score);
-    return this.fresh || best === this.labels ? null : [best, this.open[best].seconds];
+    return this.fresh || best === this.labels ? null : [best, this.open[best].seconds, this.open[best].start];
   }
 
-  /** The letters of the best path so far: segments shorter than `hold` (default: the search's) left out, neighbours of one letter
-   * joined unless the later one is fresh. */
-  path(hold = this.hold) {
+  /** The letters of the best path so far: segments shorter than `hold` left out (`merged`). */
+  path() {
     const found = [];
     for (let node = this.closed(argmax(this.score)); node; node = node.before) found.push(node.segment);
-    const out = [];
-    for (const seg of found.reverse()) {
-      if (seg.seconds < hold) continue;
-      const last = out[out.length - 1];
-      if (last && last.label === seg.label && !seg.fresh) out[out.length - 1] = joined(last, seg);
-      else out.push(seg);
-    }
-    return out;
+    return merged(found.reverse().filter((seg) => seg.seconds >= this.hold));
   }
+}
+
+/** Segments with each one next to one of the same letter joined to it, unless it is fresh. */
+export function merged(segments) {
+  const out = [];
+  for (const seg of segments) {
+    const last = out[out.length - 1];
+    if (last && last.label === seg.label && !seg.fresh) out[out.length - 1] = joined(last, seg);
+    else out.push(seg);
+  }
+  return out;
 }
 
 function joined(a, b) {

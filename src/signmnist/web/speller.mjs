@@ -6,9 +6,9 @@
 // Each letter keeps the mean of its frames' probabilities, for the decoder's language prior (`decoded`).
 import { decodeText } from "./decoder.mjs";
 import { Motion } from "./motion.mjs";
-import { SegmentSearch } from "./sequence.mjs";
+import { merged, SegmentSearch } from "./sequence.mjs";
 
-const SETTINGS = ["threshold", "switch", "hold", "hold_share", "gap", "rearm", "min_gap", "gap_share", "recent"];
+const SETTINGS = ["threshold", "switch", "hold", "passing", "slow", "gap", "rearm", "min_gap", "gap_share", "recent"];
 const MORE = ["motion", "motion_window", "ref_fps", "floor"];
 
 function median(values) {
@@ -82,21 +82,17 @@ export class Speller {
     return after === before ? null : after;
   }
 
-  /** The search's path without letters shorter than `holdNow`. */
-  currentWord() {
-    const hold = this.holdNow(this.search.path());
-    return hold > this.options.hold ? this.search.path(hold) : this.search.path();
-  }
-
-  /** Least seconds a letter must last now: `hold_share` of the signer's recent letters' median, at least `hold`. */
-  holdNow(path) {
-    const o = this.options;
-    const recent = [...this.done, ...path]
-      .filter((s) => s !== null)
-      .map((s) => s.seconds)
-      .slice(-o.recent);
-    if (!recent.length || o.hold_share <= 0) return o.hold;
-    return Math.max(o.hold, o.hold_share * median(recent));
+  /** The search's path without the shapes the hand passed through between a learner's held letters; the
+   * last letter is judged only once the word has ended. */
+  currentWord(ended = false) {
+    const o = this.options,
+      path = this.search.path();
+    const passing = (i) => {
+      if (i === 0 || (i === path.length - 1 && !ended)) return false; // a word starts with a letter
+      const around = [path[i - 1], path[i + 1]].filter(Boolean).map((s) => s.seconds);
+      return around.length > 0 && Math.min(...around) >= o.slow && path[i].seconds < o.passing * Math.min(...around);
+    };
+    return merged(path.filter((_, i) => !passing(i)));
   }
 
   quiet(t, hand) {
@@ -118,7 +114,7 @@ export class Speller {
   }
 
   finish(space) {
-    this.done.push(...this.word);
+    if (this.word.length) this.done.push(...this.currentWord(true));
     this.word = [];
     this.search.reset();
     if (space && this.done.length && this.done[this.done.length - 1] !== null) this.done.push(null);
@@ -139,7 +135,9 @@ export class Speller {
   get progress() {
     const now = this.hand ? this.search.current() : null;
     if (!now) return 0;
-    const hold = this.holdNow(this.word);
-    return hold > 0 ? Math.min(1, now[1] / hold) : 1;
+    const o = this.options;
+    const before = this.word.filter((s) => s.start < now[2]).slice(-1);
+    const least = Math.max(o.hold, ...before.filter((s) => s.seconds >= o.slow).map((s) => o.passing * s.seconds));
+    return least > 0 ? Math.min(1, now[1] / least) : 1;
   }
 }
