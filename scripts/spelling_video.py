@@ -34,6 +34,7 @@ def main() -> None:
             flags[key] = OPTIONS[key](value)
     text, out = args[0].upper(), Path(args[1])
     rows = found_rows(text, in_frame=True)
+    fps = FPS
     if "rate" not in flags:
         write_video(script(text, rows), out)
     else:
@@ -41,7 +42,8 @@ def main() -> None:
                                        slide_px=flags.get("slide", 60), pause_s=flags.get("pause", 0.5),
                                        fps=flags.get("fps", 30))  # fmt: skip
         write_video(fluent_frames(text, lambda letter, k: frame(rows[letter]), pace), out, pace.fps)
-    print(f"written {out} ({flags.get('fps', FPS) if 'rate' in flags else FPS} frames a second)")
+        fps = pace.fps
+    print(f"written {out} ({fps} frames a second)")
 
 
 if __name__ == "__main__":

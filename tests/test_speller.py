@@ -102,6 +102,9 @@ def test_a_shape_the_hand_passes_through_between_held_letters_is_no_letter():
     assert _run(frames).text == "CAT"
     fluent = [f for ch in "CYAYT" for f in _hold(ch, 0.4)]  # the same shapes at a fluent pace are letters
     assert _run(fluent).text == "CYAYT"
+    coming_in = _hold("F", 0.2) + _hold("S", 1.2) + _hold("O", 1.2)  # a shape glimpsed as the hand comes in
+    assert _run(coming_in).text == "SO"
+    assert _run(_hold("G", 0.4) + _hold("O", 0.5)).text == "GO"  # a quick first letter is a letter
 
 
 def test_a_double_letter_at_a_learners_pace_needs_a_break_without_a_hand():

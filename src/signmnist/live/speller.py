@@ -137,11 +137,13 @@ class Speller:
 
     def _passing(self, path: list[Segment], i: int, ended: bool) -> bool:
         """Whether letter `i` of `path` lasted less than `passing` of the shorter of its neighbours, both held
-        `slow` seconds or more: a shape the hand passed through between a learner's letters, not a letter."""
-        if i == 0 or (i == len(path) - 1 and not ended):  # a word starts with a letter, not a passing shape
+        `slow` seconds or more: a shape the hand passed through between a learner's letters, not a letter
+        (the first letter of a word: less than half that, a shape glimpsed as the hand comes into view)."""
+        if i == len(path) - 1 and not ended:
             return False
-        around = [path[j].seconds for j in (i - 1, i + 1) if j < len(path)]
-        return bool(around) and min(around) >= self.slow and path[i].seconds < self.passing * min(around)
+        around = [path[j].seconds for j in (i - 1, i + 1) if 0 <= j < len(path)]
+        share = self.passing if i else self.passing / 2  # the first: only a brief shape as the hand comes in
+        return bool(around) and min(around) >= self.slow and path[i].seconds < share * min(around)
 
     def _quiet(self, t: float, hand: bool) -> None:
         if self._quiet_since is None:

@@ -88,9 +88,10 @@ export class Speller {
     const o = this.options,
       path = this.search.path();
     const passing = (i) => {
-      if (i === 0 || (i === path.length - 1 && !ended)) return false; // a word starts with a letter
+      if (i === path.length - 1 && !ended) return false;
       const around = [path[i - 1], path[i + 1]].filter(Boolean).map((s) => s.seconds);
-      return around.length > 0 && Math.min(...around) >= o.slow && path[i].seconds < o.passing * Math.min(...around);
+      const share = i ? o.passing : o.passing / 2; // the first: only a brief shape as the hand comes in
+      return around.length > 0 && Math.min(...around) >= o.slow && path[i].seconds < share * Math.min(...around);
     };
     return merged(path.filter((_, i) => !passing(i)));
   }
