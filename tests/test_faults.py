@@ -80,7 +80,7 @@ def test_signal_stops_at_a_step_boundary_saves_and_resume_is_exact(data, request
     assert last_line.startswith("signmnist: error: stopped on") and "--ckpt_path last" in last_line
     stopped_at = load_checkpoint(out / "ckpt/last.ckpt")["global_step"]
     if sig != signal.SIGTERM:  # one handler for both signals: resuming is checked once, after SIGTERM
-        assert 0 < stopped_at and load_checkpoint(out / "ckpt/last.ckpt")["state_dict"]
+        assert stopped_at > 0 and load_checkpoint(out / "ckpt/last.ckpt")["state_dict"]
         return
     reference = request.getfixturevalue("reference")
 
