@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cmd, run_console
+from conftest import ROOT, make_rows, run_cmd, run_console, write_csv
 from signmnist.core.facts import TEST_CSV
 
 pytestmark = pytest.mark.slow
@@ -89,11 +89,14 @@ def test_bench_photo_folder_is_absolute_for_the_timed_commands(hand_photos, tmp_
     assert what.endswith(f"from {root.name}") and str(root.parent) not in what  # as given, not this machine's path
 
 
-def test_bench_runs_every_section_and_writes_the_table(trained, tmp_path, capfd, monkeypatch):
+def test_bench_runs_every_section_and_writes_the_table(tmp_path, capfd, monkeypatch):
     out = tmp_path / "results.md"
-    code, _, err = run_console(["bench", f"--out={out}", f"--train_path={trained['train']}",
-                                f"--test_path={trained['test']}", "--repeats=1", "--quick"], tmp_path, capfd,
-                               monkeypatch)  # fmt: skip
+    train, test = (
+        write_csv(tmp_path / "train.csv", *make_rows(360, 1)),
+        write_csv(tmp_path / "test.csv", *make_rows(48, 2)),
+    )
+    code, _, err = run_console(["bench", f"--out={out}", f"--train_path={train}", f"--test_path={test}",
+                                "--repeats=1", "--quick"], tmp_path, capfd, monkeypatch)  # fmt: skip
     assert code == 0, err[-3000:]
     text = out.read_text()
     for heading in ("Data:", "Seed MLP", "CNN time-to-accuracy", "Inference", "Photo model:", "eval-photos",

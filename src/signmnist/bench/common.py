@@ -39,8 +39,8 @@ class Sizes:
 
 
 FULL = Sizes()
-QUICK = Sizes(photo_requests=32, http_requests=200, live_seconds=1.0, live_clients=(1, 2), spell_text="HI",
-              synthetic_photos=24, photo_epochs=2, spelling_phrases=3, spelling_repeats=1, members=1,
+QUICK = Sizes(photo_requests=16, http_requests=100, live_seconds=1.0, live_clients=(1,), spell_text="HI",
+              synthetic_photos=16, photo_epochs=2, spelling_phrases=3, spelling_repeats=1, members=1,
               cnn_epochs=2, throughput_seconds=0.2, latency_calls=50)  # fmt: skip
 
 
