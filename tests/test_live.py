@@ -70,6 +70,8 @@ def test_a_stream_of_frames_spells_the_word(live_server, spelling_rows):
     assert len(held["landmarks"]) == 21 and all(0 <= x <= 1 and 0 <= y <= 1 for x, y in held["landmarks"])
     assert len(held["top"]) == 3 and held["letter"] == held["top"][0]["letter"]
     assert any(a["added"] == "H" for a in answers) and any(0 < a["progress"] < 1 for a in answers)
+    assert all(isinstance(a["revised"], bool) and 0 <= a["pending"] <= len(a["raw"].strip()) for a in answers)
+    assert any(a["pending"] for a in answers)  # the word still being read (its end needs a longer pause)
 
 
 def test_bad_messages_get_an_error_and_the_connection_stays_usable(live_server):

@@ -1,11 +1,12 @@
-"""`signmnist spell`: a video, or a folder of frames, of official test rows held letter by letter."""
+"""`signmnist spell`: a video, or a folder of frames, of official test rows held letter by letter or at a
+signer's pace."""
 
 import json
 
 import pytest
 
 from conftest import run_cmd
-from spelling import WORDS, script, write_folder, write_video
+from spelling import WORDS, frame, script, write_folder, write_video
 
 pytest.importorskip("mediapipe", reason="the optional 'hands' extra (MediaPipe) is not installed")
 pytest.importorskip("cv2", reason="OpenCV (which MediaPipe brings) is not installed")
@@ -23,6 +24,18 @@ def hello(reader_model, spelling_rows, tmp_path_factory):
 def test_spell_transcribes_the_words(reader_model, hello, source, tmp_path):
     raw = ["--raw"] if source == "folder" else []  # the letters as committed: here the same words
     proc = run_cmd("signmnist", "spell", f"--ckpt={reader_model}", *raw, str(hello[source]), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == WORDS
+
+
+@pytest.mark.slow
+def test_spell_reads_a_fluent_signer_without_pauses(reader_model, spelling_rows, tmp_path):
+    from signmnist.bench.fluent import Pace, fluent_frames
+
+    pace = Pace.letters_per_second(4.0)  # no blank between letters, cross-faded; the LL slid; 0.5 s between words
+    frames = fluent_frames(WORDS, lambda letter, k: frame(spelling_rows[letter]), pace)
+    video = write_video(frames, tmp_path / "fluent.mp4", pace.fps)
+    proc = run_cmd("signmnist", "spell", f"--ckpt={reader_model}", "--raw", str(video), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == WORDS
 
