@@ -4,11 +4,12 @@ Within a word, letters are the segments of the frame sequence that `sequence.Seg
 best explanation of the frames as letters held one after another (with blanks for the hand between
 shapes), so a signer spelling 2-4 letters a second without pauses is read, and the word so far may be
 revised as later frames arrive. A double letter is two segments split by a slide or bounce of the hand
-(`motion.Motion`) or by a break of `rearm` seconds without a hand. A word ends after a pause without a
-hand that is long for this signer: `gap_share` of their recent letters' length, at least `min_gap` and at
-most `gap` seconds (a fast signer's short pause ends a word, a learner's break between held letters does
-not, and a dropout of the hand search shorter than `min_gap` never does). The defaults were chosen on
-videos of validation rows (`scripts/lab/speller_defaults.py`, docs/spelling.md), not on photos.
+(`motion.Motion`) or by a break of `rearm` seconds without a hand. A shape the hand passes through between
+a learner's held letters (shorter than `passing` of both its neighbours) is no letter. A word ends after a
+pause without a hand that is long for this signer: `GAP_SHARE` of their recent letters' length, at least
+`min_gap` and at most `gap` seconds (a fast signer's short pause ends a word, a learner's break between held
+letters does not, and a dropout of the hand search shorter than `min_gap` never does). The defaults were
+chosen on videos of validation rows (`scripts/lab/speller_defaults.py`, docs/spelling.md), not on photos.
 
 Each letter keeps the mean probabilities of its frames, so that a `Decoder` can reconsider it with a
 language prior: `text` is the letters as read, `decoded` what the decoder makes of them.
