@@ -90,7 +90,7 @@ class Speller:
         min_gap: float = MIN_GAP,
         motion: float = MOTION,
     ) -> None:
-        self.labels, self.threshold, self.hold, self.gap, self.rearm = tuple(labels), threshold, hold, gap, rearm
+        self.labels, self.hold, self.gap, self.rearm = tuple(labels), hold, gap, rearm
         self.decoder, self.passing, self.slow, self.min_gap = decoder, passing, slow, min_gap
         self.search = SegmentSearch(len(self.labels), threshold, switch, hold)
         self.motion = Motion(motion, MOTION_WINDOW, PALM)
@@ -103,7 +103,7 @@ class Speller:
         self.search.reset()
         self.motion.reset()
         self._quiet_since: float | None = None
-        self._hand, self._now, self._decoded = False, 0.0, ""
+        self._hand, self._decoded = False, ""
 
     def backspace(self) -> None:
         """Remove the last character (the word being read is taken as read so far)."""
@@ -115,7 +115,7 @@ class Speller:
         """Take one frame: its probabilities (labels,) (None: no prediction), whether a hand was found, its
         time in seconds, the hand's landmarks (21, 2+) in pixels (None: motion unknown). Returns the raw
         text when this frame changed it, else None."""
-        self._hand, self._now, before = hand, t, self.text
+        self._hand, before = hand, self.text
         event = self.motion.update(points if hand else None, t)
         if hand and probs is not None:
             if self._quiet_since is not None and t - self._quiet_since >= self.word_gap():
@@ -123,12 +123,14 @@ class Speller:
             self._quiet_since = None
             self.search.update(np.asarray(probs, np.float64), t, event)
             self.word = self._word()
+            self._decoded = None  # the word's letters keep the mean of all their frames, this one included
         else:
             self._quiet(t, hand)
-        if self.text == before:
+        after = self.text
+        if after == before:
             return None
         self._decoded = None
-        return self.text
+        return after
 
     def _word(self, ended: bool = False) -> list[Segment]:
         """The word so far: the search's path without the shapes the hand passed through (`passing`); the last
@@ -158,7 +160,8 @@ class Speller:
     def word_gap(self) -> float:
         """Seconds without a hand that end a word now: `GAP_SHARE` of this signer's recent letters' median
         length, between `min_gap` and `gap`."""
-        recent = [s.seconds for s in [*self.done, *self.word] if s is not None][-RECENT:]
+        tail = [*self.done[-2 * RECENT :], *self.word]  # at most one space a letter: RECENT letters at least
+        recent = [s.seconds for s in tail if s is not None][-RECENT:]
         if not recent:
             return self.gap
         return float(np.clip(GAP_SHARE * np.median(recent), min(self.min_gap, self.gap), self.gap))
@@ -191,7 +194,7 @@ class Speller:
         """The letters as the decoder reads them, word by word (as read without one)."""
         if self.decoder is None:
             return self.text
-        if self._decoded is None:  # decoded once a change, not on every frame's state
+        if self._decoded is None:  # decoded once a change (the word's letters or their frames), not per state
             self._decoded = decode_text(self.decoder, self.entries)
         return self._decoded
 

@@ -106,7 +106,8 @@ export class Speller {
   /** Seconds without a hand that end a word now. */
   wordGap() {
     const o = this.options;
-    const recent = this.segments
+    const tail = [...this.done.slice(-2 * o.recent), ...this.word]; // at most one space a letter
+    const recent = tail
       .filter((s) => s !== null)
       .map((s) => s.seconds)
       .slice(-o.recent);
