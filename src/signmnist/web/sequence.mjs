@@ -18,10 +18,6 @@ function open(labels) {
   };
 }
 
-function copied(o) {
-  return { ...o, sum: Float64Array.from(o.sum), afterSum: Float64Array.from(o.afterSum) };
-}
-
 function argmax(values, skip = -1) {
   let best = -1;
   for (let i = 0; i < values.length; i++) {
@@ -106,20 +102,14 @@ export class SegmentSearch {
   }
 
   advance(came, probs, t, w, event) {
-    const closed = new Map();
+    const closed = new Map(); // before anything moves: a closed segment copies what it keeps
     for (const src of came) if (src >= 0 && !closed.has(src)) closed.set(src, this.closed(src));
-    const history = [],
-      next = [];
     for (let s = 0; s < came.length; s++) {
-      if (came[s] === s) {
-        history.push(this.history[s]);
-        next.push(copied(this.open[s]));
-      } else {
-        history.push(came[s] >= 0 ? closed.get(came[s]) : this.history[s]);
-        next.push({ ...open(this.labels), start: t, fresh: this.fresh });
-      }
+      if (came[s] === s) continue; // stays: its segment goes on
+      this.history[s] = came[s] >= 0 ? closed.get(came[s]) : this.history[s];
+      this.open[s] = { ...open(this.labels), start: t, fresh: this.fresh };
     }
-    for (const o of next) {
+    for (const o of this.open) {
       o.end = t;
       o.seconds += w / this.refFps;
       o.frames += 1;
@@ -132,8 +122,6 @@ export class SegmentSearch {
       o.afterFrames += 1;
       o.afterSeconds += w / this.refFps;
     }
-    this.history = history;
-    this.open = next;
   }
 
   closed(s) {
