@@ -2,6 +2,7 @@
 
     python scripts/lab/fluent_cache.py OUT.pkl validation [--phrases=N] [--paces=2.5,4,held]
     python scripts/lab/fluent_cache.py OUT.pkl PHOTOS [--phrases=N] [--paces=...]     # measuring only
+        [--drawn]: words with J or Z instead (benchmarks/phrases/drawn.txt; validation: words of the lexicon)
 
 `validation` (for choosing a speller's settings): random phrases of 1-3 common English words, each letter a
 validation row of the train file (the rows `fit` holds out, with stored landmarks) through draws of the
@@ -23,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
+from signmnist.bench.drawn import stroke_path
 from signmnist.bench.fluent import Pace, fitted, fluent_frames
 from signmnist.bench.spelling import LISTS, phrase_list
 from signmnist.bench.streams import FPS as STREAM_FPS
@@ -36,9 +39,12 @@ from signmnist.data import landmark_store
 from signmnist.data.photos import find_photos
 from signmnist.inference.runtime import load_classifier
 from signmnist.live.language import english
+from signmnist.live.strokes import LETTERS as DRAWN
 from signmnist.model.augment import RobustAugment
+from signmnist.vision.geometry import PALM
 
 ROOT = Path(__file__).resolve().parents[2]
+DRAWN_LIST = ROOT / "benchmarks/phrases/drawn.txt"
 MISSED = 0.05  # letters whose hand the search never finds (a photo MediaPipe misses: its frames have no hand)
 
 
@@ -80,7 +86,7 @@ def validation_video(classifier, text: str, pace: Pace, pool: dict, rng: np.rand
             if i and blank:
                 nothing(blank)
                 before = None
-            row = rng.choice(by_letter[ch])
+            row = rng.choice(by_letter[DRAWN[ch][0] if ch in DRAWN else ch])
             missed = rng.random() < MISSED  # the hand search finds no hand in any frame of this letter
             with torch.no_grad():
                 draws = augment(torch.from_numpy(split.images[[row, row]][:, None]).float() / 255)[:, 0].numpy()
@@ -88,12 +94,16 @@ def validation_video(classifier, text: str, pace: Pace, pool: dict, rng: np.rand
             if i and word[i - 1] == ch and not blank:  # slid by a fifth of a palm to most of one
                 x += rng.uniform(0.2, 0.8) * palm * (1 if i % 2 else -1)
             here = points[row] + [x, 0, 0]
-            fade = 0 if before is None else min(pace.fade_frames, per_letter - 1)
+            frames = round(rng.uniform(0.5, 1.0) * pace.fps) if ch in DRAWN else per_letter
+            fade = 0 if before is None else min(pace.fade_frames, frames - 1)
+            path = drawn_path(ch, frames, palm, rng) if ch in DRAWN else None
             draw = 0
-            for k in range(per_letter):
+            for k in range(frames):
                 draw = draw if rng.random() < 0.9 else 1 - draw
                 drift += rng.normal(0, 0.01 * palm, 2)  # the hand wanders a little while it holds a shape
                 image, mark = draws[draw], here + np.array([*drift, 0.0])
+                if path is not None:
+                    image, mark = drawn_at(image, mark, path[0][k], path[1][k])
                 if k < fade:
                     share = (k + 1) / (fade + 1)
                     image = share * image + (1 - share) * before[0]
@@ -110,6 +120,23 @@ def validation_video(classifier, text: str, pace: Pace, pool: dict, rng: np.rand
     return {"t": np.arange(len(hand)) / pace.fps, "probs": probs, "hand": np.array(hand), "points": out_points}
 
 
+def drawn_path(ch: str, frames: int, palm: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A J or Z stroke as `bench.drawn` draws it, 1-2 palm lengths tall, either way round: offsets, turns."""
+    xy, turn = stroke_path(ch, frames, mirror=bool(rng.random() < 0.5))
+    return xy * rng.uniform(1.0, 2.0) * palm, turn
+
+
+def drawn_at(image: np.ndarray, mark: np.ndarray, offset: np.ndarray, deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """A row's image and landmarks turned by `deg` about the palm's centre (image y down) and moved by `offset`."""
+    centre = mark[list(PALM), :2].mean(0)
+    a = np.radians(-deg)  # PIL turns counter-clockwise on screen: in y-down coordinates that is -deg
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    out = mark.copy()
+    out[:, :2] = (mark[:, :2] - centre) @ rot.T + centre + offset
+    turned = np.asarray(Image.fromarray(image.astype(np.float32), mode="F").rotate(deg, resample=Image.BILINEAR))
+    return turned, out
+
+
 def validation_pool(classifier) -> dict:
     split, rows = validation_rows(ROOT / TRAIN_CSV)
     points = landmark_store.for_split(split)
@@ -117,6 +144,14 @@ def validation_pool(classifier) -> dict:
     by_letter = {c: rows[found & (split.labels[rows] == i)] for i, c in enumerate(LETTERS)}
     probs, labels = photo_like_probs(classifier, split, rows)  # for the learner's streams
     return {"split": split, "by_letter": by_letter, "points": points, "probs": probs, "labels": labels}
+
+
+def drawn_phrases(n: int, rng: np.random.Generator) -> list[str]:
+    """Validation phrases with J or Z: one lexicon word with J or Z among the top 20,000, then 0-1 others."""
+    words = english().lexicon.words[:20000]
+    drawn = [w for w in words if len(w) > 1 and set(w) & set(DRAWN)]
+    plain = [w for w in words[:3000] if len(w) > 1 and not set(w) & set(DRAWN)]
+    return [" ".join([rng.choice(drawn), *rng.choice(plain, rng.integers(0, 2))]) for _ in range(n)]
 
 
 def validation_phrases(n: int, rng: np.random.Generator) -> list[str]:
@@ -136,18 +171,20 @@ def photo_picker(photos: dict[str, list[Path]], rng: np.random.Generator):
     return picture
 
 
-def jobs(source: str, n: int | None):
+def jobs(source: str, n: int | None, drawn: bool):
     """(source name, list name, phrases, picker) for each set of videos to make."""
     if source == "validation":
         rng = np.random.default_rng(0)
-        yield "validation rows", "random words", validation_phrases(n or 60, rng), None
+        phrases = drawn_phrases(n or 60, rng) if drawn else validation_phrases(n or 60, rng)
+        yield "validation rows", "J or Z" if drawn else "random words", phrases, None
         return
     by_source: dict[str, dict[str, list[Path]]] = {}
     for photo in find_photos(Path(source), LETTERS):
         by_source.setdefault(photo.source, {}).setdefault(photo.letter, []).append(photo.path)
     rows = found_rows("".join(c for c in LETTERS if c != "J"), in_frame=True)
-    for name in LISTS:
-        phrases = phrase_list(name)[:n]
+    lists = {"J or Z": DRAWN_LIST.read_text().split("\n")} if drawn else {k: phrase_list(k) for k in LISTS}
+    for name, every in lists.items():
+        phrases = [p for p in every if p.strip()][:n]
         for src, photos in sorted(by_source.items()):
             yield src, name, phrases, photo_picker(photos, np.random.default_rng(0))
         yield "official test rows", name, phrases, lambda letter, k: row_frame(rows[letter])
@@ -170,13 +207,13 @@ def read(classifier, frames: list[np.ndarray], fps: int) -> dict[str, np.ndarray
 
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    flags = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
+    flags = dict((a[2:] + "=").split("=")[:2] for a in sys.argv[1:] if a.startswith("--"))
     out, source = Path(args[0]), args[1]
     n = int(flags["phrases"]) if "phrases" in flags else None
     paces = flags.get("paces", "2.5,4,held" + (",passing" if source == "validation" else "")).split(",")
     classifier = load_classifier(Path(flags["model"]) if "model" in flags else None)
     videos, pool, rng = [], validation_pool(classifier) if source == "validation" else None, np.random.default_rng(1)
-    for src, name, phrases, picture in jobs(source, n):
+    for src, name, phrases, picture in jobs(source, n, "drawn" in flags):
         for pace_name in paces:
             pace = pace_of(pace_name)
             for text in progress(phrases, f"{src} {name} {pace_name}", unit="phrase"):

@@ -1,10 +1,11 @@
 """Videos of fingerspelling at a signer's pace, the protocol the fluent-spelling measurements use.
 
 A signer spells 2-4 letters a second and the hand never leaves between letters: each letter is shown for
-`letter_s`, its first `fade_frames` cross-faded from the letter before (the hand moving from one shape to the
-next); a double letter (the LL of HELLO) is a second picture of the letter slid `slide_px` sideways, as the
-hand slides or bounces; a word ends with `pause_s` without a hand. A learner's pace (`Pace.held`) holds each
-letter longer, with `blank_s` without a hand between letters. Frames are 640x480 RGB at `fps`.
+`letter_s` (J and Z, drawn in the air, for `draw_s`: `bench.drawn`), its first `fade_frames` cross-faded
+from the letter before (the hand moving from one shape to the next); a double letter (the LL of HELLO) is a
+second picture of the letter slid `slide_px` sideways, as the hand slides or bounces; a word ends with
+`pause_s` without a hand. A learner's pace (`Pace.held`) holds each letter longer, with `blank_s` without a
+hand between letters. Frames are 640x480 RGB at `fps`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from signmnist.bench.drawn import drawn_frames
+from signmnist.live.strokes import LETTERS as DRAWN
 
 SIZE = (480, 640)  # frame height, width
 BLANK = 128  # the grey of a frame without a hand
@@ -30,6 +34,7 @@ class Pace:
     pause_s: float = 0.5  # seconds without a hand between words (and before and after the phrase)
     blank_s: float = 0.0  # seconds without a hand between the letters of a word (a learner's pace; 0: none)
     fps: int = 30
+    draw_s: float = 0.7  # seconds a J or Z takes to draw
 
     @classmethod
     def held(cls, fps: int = 30) -> Pace:
@@ -71,7 +76,6 @@ def fluent_frames(text: str, picture: Callable[[str, int], np.ndarray], pace: Pa
             (so that a double letter's second picture can be another photo).
         pace: The timing.
     """
-    per_letter = max(1, round(pace.letter_s * pace.fps))
     pause = [np.full((*SIZE, 3), BLANK, np.uint8)] * max(1, round(pace.pause_s * pace.fps))
     blank = [pause[0]] * round(pace.blank_s * pace.fps)
     frames, uses = list(pause), {}
@@ -81,14 +85,23 @@ def fluent_frames(text: str, picture: Callable[[str, int], np.ndarray], pace: Pa
             if i and blank:  # a learner's pace: the hand leaves between letters
                 frames, before = frames + blank, None
             uses[ch] = uses.get(ch, 0) + 1
-            shown = picture(ch, uses[ch] - 1)
-            if i and word[i - 1] == ch and not blank:  # a double letter: the same shape slid along
-                shown = slid(shown, pace.slide_px if i % 2 else -pace.slide_px)
-            fade = _fade(before, shown, min(pace.fade_frames, per_letter - 1))  # counted in the letter's time
-            frames += fade + [shown] * (per_letter - len(fade))
-            before = shown
+            shown = _letter(ch, uses[ch] - 1, picture, pace, len(frames))
+            if i and word[i - 1] == ch and not blank and ch not in DRAWN:  # a double letter: slid along
+                shown = [slid(shown[0], pace.slide_px if i % 2 else -pace.slide_px)] * len(shown)
+            fade = _fade(before, shown[0], min(pace.fade_frames, len(shown) - 1))  # counted in the letter's time
+            frames += fade + shown[len(fade) :]
+            before = shown[-1]
         frames += pause
     return frames
+
+
+def _letter(ch: str, k: int, picture: Callable[[str, int], np.ndarray], pace: Pace, at: int) -> list[np.ndarray]:
+    """The frames of one letter: its picture held, or for J and Z its hand shape's picture drawing it (either
+    way round, alternating with the frame count `at`)."""
+    if ch in DRAWN:
+        frames = max(2, round(pace.draw_s * pace.fps))
+        return drawn_frames(picture(DRAWN[ch][0], k), ch, frames, mirror=bool(at % 2))
+    return [picture(ch, k)] * max(1, round(pace.letter_s * pace.fps))
 
 
 def _fade(a: np.ndarray | None, b: np.ndarray, n: int) -> list[np.ndarray]:

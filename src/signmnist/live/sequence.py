@@ -42,6 +42,7 @@ class Segment:
         probs: The mean of its frames' probabilities (labels,).
         fresh: It began after a pause or a motion event (so it is a letter of its own even next to the same
             letter), not straight after another segment.
+        drawn: A J or Z drawn in the air (`strokes`), not a run of frames the search read.
     """
 
     label: int
@@ -50,6 +51,7 @@ class Segment:
     seconds: float
     probs: np.ndarray
     fresh: bool = False
+    drawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,9 @@ def merged(segments: Sequence[Segment]) -> list[Segment]:
 def _joined(a: Segment, b: Segment) -> Segment:
     """One segment from two of the same letter (their probabilities weighted by their seconds)."""
     seconds = a.seconds + b.seconds
-    return Segment(a.label, a.start, b.end, seconds, (a.probs * a.seconds + b.probs * b.seconds) / seconds, a.fresh)
+    return Segment(
+        a.label, a.start, b.end, seconds, (a.probs * a.seconds + b.probs * b.seconds) / seconds, a.fresh, a.drawn
+    )
 
 
 def letters_of(segments: Sequence[Segment], labels: Sequence[str]) -> str:

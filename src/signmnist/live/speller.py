@@ -11,6 +11,10 @@ pause without a hand that is long for this signer: `GAP_SHARE` of their recent l
 letters does not, and a dropout of the hand search shorter than `min_gap` never does). The defaults were
 chosen on videos of validation rows (`scripts/lab/speller_defaults.py`, docs/spelling.md), not on photos.
 
+J and Z, which the model cannot read (the dataset has neither), are drawn in the air: `strokes.Strokes` finds
+them in the drawing fingertip's path, and each stroke takes the place of the letters the search read over its
+frames (the I or D it was drawn with, and a brief I or D just before or after it: `LEAD`).
+
 Each letter keeps the mean probabilities of its frames, so that a `Decoder` can reconsider it with a
 language prior: `text` is the letters as read, `decoded` what the decoder makes of them.
 """
@@ -25,6 +29,8 @@ import numpy as np
 from signmnist.live.decoder import Decoder, decode_text
 from signmnist.live.motion import Motion
 from signmnist.live.sequence import Segment, SegmentSearch, merged
+from signmnist.live.strokes import LETTERS as DRAWN
+from signmnist.live.strokes import STROKE_P, Stroke, Strokes
 from signmnist.vision.geometry import PALM
 
 # chosen by scripts/lab/speller_defaults.py on videos of validation rows (docs/spelling.md)
@@ -33,6 +39,7 @@ PASSING, SLOW = 0.9, 0.5  # a shape passed through: shorter than this share of n
 GAP, REARM, MIN_GAP, GAP_SHARE = 1.0, 0.3, 0.45, 0.75  # a word's end: at most, the break, the least, share
 RECENT = 5  # the signer's pace: the median length of their last letters
 MOTION, MOTION_WINDOW = 0.2, 0.2  # palm lengths within seconds that split a held letter in two
+LEAD, GLUE = 0.35, 0.15  # seconds: a shorter I or D this close to a J or Z stroke is the stroke's own hand
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class SpellerState:
         raw: The letters as read.
         pending: How many letters at the end of the text are the word still being read (later frames may
             change them).
+        trace: The path a fingertip is drawing now, (n, 2) pixels, or of the J or Z just read; None: none.
     """
 
     text: str
@@ -55,13 +63,14 @@ class SpellerState:
     hand: bool
     raw: str = ""
     pending: int = 0
+    trace: np.ndarray | None = None
 
 
 class Speller:
     """Reads letters and words from per-frame predictions; see the module docstring for the rules.
 
     Args:
-        labels: The letter of each probability.
+        labels: The letter of each of the model's probabilities (J and Z are added where missing: `labels`).
         threshold: A frame whose top probability is below this is better explained as the hand between shapes.
         hold: Least seconds a letter must be shown to be read.
         gap: Seconds without a hand that end a word whatever the signer's pace.
@@ -90,18 +99,25 @@ class Speller:
         min_gap: float = MIN_GAP,
         motion: float = MOTION,
     ) -> None:
-        self.labels, self.hold, self.gap, self.rearm = tuple(labels), hold, gap, rearm
-        self.decoder, self.passing, self.slow, self.min_gap = decoder, passing, slow, min_gap
-        self.search = SegmentSearch(len(self.labels), threshold, switch, hold)
+        self.labels = spelt_labels(labels)  # the model's, then the drawn letters it lacks
+        self.hold, self.gap, self.rearm = hold, gap, rearm
+        self.passing, self.slow, self.min_gap = passing, slow, min_gap
+        if decoder is not None and decoder.labels != self.labels:  # the decoder reads the speller's letters
+            decoder = Decoder(self.labels, decoder.weight, decoder.language)
+        self.decoder = decoder
+        self.search = SegmentSearch(len(labels), threshold, switch, hold)
         self.motion = Motion(motion, MOTION_WINDOW, PALM)
+        self.strokes = Strokes(labels)
         self.clear()
 
     def clear(self) -> None:
         """Forget the text and the word being read."""
         self.done: list[Segment | None] = []  # the letters of finished words, None for a space
         self.word: list[Segment] = []  # the word being read (the search's best path so far)
+        self.drawn: list[Stroke] = []  # the J and Z strokes of the word being read
         self.search.reset()
         self.motion.reset()
+        self.strokes.reset()
         self._quiet_since: float | None = None
         self._hand, self._decoded = False, ""
 
@@ -117,6 +133,7 @@ class Speller:
         text when this frame changed it, else None."""
         self._hand, before = hand, self.text
         event = self.motion.update(points if hand else None, t)
+        self.drawn += self.strokes.update(points if hand else None, probs, t)
         if hand and probs is not None:
             if self._quiet_since is not None and t - self._quiet_since >= self.word_gap():
                 self._finish(space=True)  # the pause just ended was a word's end (frames may come sparsely)
@@ -133,18 +150,36 @@ class Speller:
         return after
 
     def _word(self, ended: bool = False) -> list[Segment]:
-        """The word so far: the search's path without the shapes the hand passed through (`passing`); the last
-        letter is judged only once the word has `ended` (until then it shows as soon as it is read)."""
-        path = self.search.path()
+        """The word so far: the search's path with the J and Z strokes in place, without the shapes the hand
+        passed through (`passing`); the last letter is judged only once the word has `ended` (until then it
+        shows as soon as it is read)."""
+        path = self._with_drawn(self.search.path())
         return merged([seg for i, seg in enumerate(path) if not self._passing(path, i, ended)])
+
+    def _with_drawn(self, path: list[Segment]) -> list[Segment]:
+        """`path` with each J or Z stroke in the place of what the search read over its time (`outside`)."""
+        for stroke in self.drawn:
+            base = self.labels.index(DRAWN[stroke.letter][0])
+            kept = [part for seg in path for part in ([seg] if seg.drawn else outside(seg, stroke, base, self.hold))]
+            path = sorted([*kept, self._stroke_segment(stroke)], key=lambda s: s.start)
+        return path
+
+    def _stroke_segment(self, stroke: Stroke) -> Segment:
+        """A stroke as a letter: STROKE_P for its letter, the rest for the hand shape that drew it."""
+        probs = np.zeros(len(self.labels))
+        probs[self.labels.index(stroke.letter)] = STROKE_P
+        probs[self.labels.index(DRAWN[stroke.letter][0])] = 1 - STROKE_P
+        label = self.labels.index(stroke.letter)
+        return Segment(label, stroke.start, stroke.end, stroke.end - stroke.start, probs, fresh=True, drawn=True)
 
     def _passing(self, path: list[Segment], i: int, ended: bool) -> bool:
         """Whether letter `i` of `path` lasted less than `passing` of the shorter of its neighbours, both held
         `slow` seconds or more: a shape the hand passed through between a learner's letters, not a letter
-        (the first letter of a word: less than half that, a shape glimpsed as the hand comes into view)."""
-        if i == len(path) - 1 and not ended:
+        (the first letter of a word: less than half that, a shape glimpsed as the hand comes into view).
+        J and Z take longer to draw than a letter to hold: they are never passed through, nor held against."""
+        if (i == len(path) - 1 and not ended) or path[i].drawn:
             return False
-        around = [path[j].seconds for j in (i - 1, i + 1) if 0 <= j < len(path)]
+        around = [path[j].seconds for j in (i - 1, i + 1) if 0 <= j < len(path) and not path[j].drawn]
         share = self.passing if i else self.passing / 2  # the first: only a brief shape as the hand comes in
         return bool(around) and min(around) >= self.slow and path[i].seconds < share * min(around)
 
@@ -168,8 +203,8 @@ class Speller:
 
     def _finish(self, space: bool) -> None:
         """The word being read is read: its letters join the text (then one space, never two or first)."""
-        self.done += self._word(ended=True) if self.word else []
-        self.word = []
+        self.done += self._word(ended=True) if self.word or self.drawn else []
+        self.word, self.drawn = [], []
         self.search.reset()
         if space and self.done and self.done[-1] is not None:
             self.done.append(None)
@@ -182,7 +217,9 @@ class Speller:
     @property
     def entries(self) -> list[tuple[str, np.ndarray | None]]:
         """(letter, its mean probabilities) per letter read, (" ", None) per space."""
-        return [(" ", None) if s is None else (self.labels[s.label], s.probs) for s in self.segments]
+        width = len(self.labels)  # a segment of the search has the model's probabilities: J and Z get 0
+        return [(" ", None) if s is None else (self.labels[s.label], np.pad(s.probs, (0, width - len(s.probs))))
+                for s in self.segments]  # fmt: skip
 
     @property
     def text(self) -> str:
@@ -202,9 +239,36 @@ class Speller:
     def state(self) -> SpellerState:
         """The text (decoded and raw), the letter being signed and how long it has lasted, and the hand."""
         now = self.search.current() if self._hand else None
+        trace = self.strokes.tracing()
         if now is None:
-            return SpellerState(self.decoded, None, 0.0, self._hand, self.text, len(self.word))
+            return SpellerState(self.decoded, None, 0.0, self._hand, self.text, len(self.word), trace)
         before = [s for s in self.word if s.start < now[2]][-1:]  # the letter before the one being signed
         least = max([self.hold] + [self.passing * s.seconds for s in before if s.seconds >= self.slow])
         progress = min(1.0, now[1] / least) if least > 0 else 1.0
-        return SpellerState(self.decoded, self.labels[now[0]], progress, self._hand, self.text, len(self.word))
+        letter = self.labels[now[0]]
+        return SpellerState(self.decoded, letter, progress, self._hand, self.text, len(self.word), trace)
+
+
+def spelt_labels(labels: Sequence[str]) -> tuple[str, ...]:
+    """The letters a speller reads with a model of `labels`: those, then the drawn letters (J, Z) it lacks."""
+    return (*labels, *(k for k in DRAWN if k not in labels))
+
+
+def outside(seg: Segment, stroke: Stroke, base: int, hold: float) -> list[Segment]:
+    """What is left of a segment the search read once a stroke takes its time: its parts before and after the
+    stroke that last `hold` seconds or more (a part after it is a letter of its own), except a part of the
+    stroke's own hand shape `base` (I for J, D for Z) shorter than `LEAD` seconds within `GLUE` seconds of it
+    (the hand forming the letter, or holding it as the stroke ends)."""
+    span = seg.end - seg.start
+    parts = []
+    for lo, hi in ((seg.start, min(seg.end, stroke.start)), (max(seg.start, stroke.end), seg.end)):
+        inside = lo > hi or (lo == hi and stroke.start <= lo <= stroke.end)
+        seconds = seg.seconds * (hi - lo) / span if span > 0 else seg.seconds
+        if inside or seconds < hold or (seg.label == base and seconds < LEAD and _near(lo, hi, stroke)):
+            continue
+        parts.append(Segment(seg.label, lo, hi, seconds, seg.probs, seg.fresh or lo > seg.start))
+    return parts
+
+
+def _near(lo: float, hi: float, stroke: Stroke) -> bool:
+    return max(stroke.start - hi, lo - stroke.end) <= GLUE
