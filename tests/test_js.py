@@ -27,10 +27,11 @@ def test_the_page_config_carries_every_constant_the_page_reads():
     assert len(page["bones"]) == 20 + 1 and sorted(page["palm"]) == [0, 1, 5, 9, 13, 17]
     assert set(page["speller"]) == {"threshold", "switch", "hold", "passing", "slow", "gap", "rearm", "min_gap",
                                     "gap_share", "recent", "motion", "motion_window", "palm", "ref_fps",
-                                    "floor"}  # fmt: skip
+                                    "floor", "lead", "glue", "stroke_p", "strokes"}  # fmt: skip
+    assert {"letters", "templates", "max_distance", "hook", "rigid", "jump"} <= set(page["speller"]["strokes"])
     assert {"floor", "beam", "per_letter", "known", "memo", "weight"} <= set(page["decoder"])
     for name in ("app.mjs", "signmnist.mjs", "preprocess.mjs", "decoder.mjs", "speller.mjs",
-                 "sequence.mjs", "motion.mjs", "server.html"):  # fmt: skip
+                 "sequence.mjs", "motion.mjs", "strokes.mjs", "server.html"):  # fmt: skip
         source = (ROOT / "src/signmnist/web" / name).read_text()
         for copied in ("const BONES", "FLOOR =", "RETRY_PAD =", "MIN_CONFIDENCE =", "DEFAULTS ="):
             assert copied not in source, f"{name} writes {copied!r} by hand; it belongs in the page config"

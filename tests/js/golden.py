@@ -16,6 +16,7 @@ import numpy as np
 from signmnist.core.facts import LETTERS
 from signmnist.live.decoder import Decoder, decode_text
 from signmnist.live.speller import Speller
+from signmnist.live.strokes import TEMPLATES
 from signmnist.vision.images import fills_frame, prepare, trim_square
 from signmnist.web.config import page_config
 
@@ -102,9 +103,45 @@ def spelling_case() -> dict:
             "doubtful": [[c, _b64(p)] for c, p in doubtful], "mended": mended}  # fmt: skip
 
 
+def _drawn_path(letter: str, frames: int, mirror: bool, at: np.ndarray) -> np.ndarray:
+    """Positions (frames, 2) of a hand drawing `letter`'s template, 75 px (1.5 palm lengths) tall."""
+    path = TEMPLATES[letter][int(mirror)]
+    steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    along, u = np.concatenate([[0], np.cumsum(steps)]) / steps.sum(), np.linspace(0, 1, frames)
+    return at + 75 * np.stack([np.interp(u, along, path[:, 0]), np.interp(u, along, path[:, 1])], 1)
+
+
+def drawn_case() -> dict:
+    """Recorded frames of AJAZZ then FIJI (J and Z drawn by a moving hand, either way round, the other letters
+    held, a double Z drawn twice) -> Python's raw and decoded text and, every third frame, the state with the
+    length and the last point of the path being traced."""
+    rng, frames, at = np.random.default_rng(2), [], np.array([320.0, 200.0])
+    script = [("A", 12, None), ("J", 21, False), ("A", 12, None), ("Z", 18, True), ("Z", 18, True), (" ", 30, None),
+              ("F", 12, None), ("I", 15, None), ("J", 21, True), ("I", 12, None), (" ", 30, None)]  # fmt: skip
+    for letter, n, mirror in script:
+        if letter == " ":
+            frames += [(None, False, None)] * n
+            continue
+        shape = {"J": "I", "Z": "D"}.get(letter, letter)
+        path = _drawn_path(letter, n, mirror, at) if mirror is not None else np.tile(at, (n, 1))
+        for xy in path:
+            probs = (_held(shape, None) + rng.normal(0, 0.01, 25)).clip(0).astype(np.float32)
+            frames.append((probs, True, _hand_points(rng, xy)))
+    speller, states = Speller(LETTERS, decoder=Decoder(LETTERS)), []
+    for k, (probs, hand, points) in enumerate(frames):
+        speller.update(None if probs is None else probs.astype(np.float64), hand, k / 30, points)
+        if k % 3 == 0:
+            state = speller.state
+            trace = [] if state.trace is None else np.round(state.trace[-1], 3).tolist()
+            states.append([k, state.letter, round(state.progress, 9), state.pending, trace])
+    frames = [[None if p is None else _b64(p), hand, None if q is None else _b64(q)] for p, hand, q in frames]
+    return {"labels": list(LETTERS), "frames": frames, "raw": speller.text, "text": speller.decoded, "states": states}
+
+
 def goldens() -> dict[str, object]:
     """Every golden file's name and content."""
-    return {"page.json": page_config(), "preprocess.json": preprocess_cases(), "spelling.json": spelling_case()}
+    return {"page.json": page_config(), "preprocess.json": preprocess_cases(), "spelling.json": spelling_case(),
+            "drawn.json": drawn_case()}  # fmt: skip
 
 
 def write(folder: Path = HERE) -> None:

@@ -51,3 +51,22 @@ test("the decoder's memory is bounded by Python's cap", () => {
 test("a speller without Python's settings is refused, not guessed", () => {
   assert.throws(() => new Speller(spelling.labels, {}), /speller threshold: expected a number/);
 });
+
+test("J and Z drawn in the air are read as in Python, and the path being traced is Python's", () => {
+  const drawn = golden("drawn.json");
+  const decoder = new Decoder(drawn.labels, english, page.decoder);
+  const speller = new Speller(drawn.labels, page.speller, decoder);
+  const states = [];
+  drawn.frames.forEach(([p, hand, q], k) => {
+    speller.update(probs(p), hand, k / 30, points(q));
+    if (k % 3 === 0) {
+      const trace = speller.trace ? speller.trace[speller.trace.length - 1].map((v) => Math.round(v * 1e3) / 1e3) : [];
+      states.push([k, speller.letter, Math.round(speller.progress * 1e9) / 1e9, speller.pending, trace]);
+    }
+  });
+  assert.equal(drawn.raw, "AJAZZ FIJI ", "Python reads the recording");
+  assert.ok(drawn.states.some((s) => s[4].length), "Python shows a path being traced");
+  assert.deepEqual(states, drawn.states);
+  assert.equal(speller.text, drawn.raw);
+  assert.equal(speller.decoded, drawn.text);
+});

@@ -54,7 +54,7 @@ class SpellerState:
         raw: The letters as read.
         pending: How many letters at the end of the text are the word still being read (later frames may
             change them).
-        trace: The path a fingertip is drawing now, (n, 2) pixels, or of the J or Z just read; None: none.
+        trace: The path a fingertip is drawing now, (n, 2) pixels, while it may be a J or Z; None: none.
     """
 
     text: str

@@ -3,7 +3,7 @@
 import { Decoder } from "./decoder.mjs";
 import { english } from "./language.mjs";
 import * as engine from "./signmnist.mjs";
-import { drawSkeleton as drawBones } from "./skeleton.mjs";
+import { drawSkeleton as drawBones, drawTrace } from "./skeleton.mjs";
 import { Speller } from "./speller.mjs";
 import { showTranscript } from "./transcript.mjs";
 
@@ -36,7 +36,7 @@ window.signmnist = {
   threads: () => engine.threads(),
 };
 
-function drawSkeleton(canvas, points, w, h) {
+function drawSkeleton(canvas, points, w, h, trace = null) {
   canvas.width = canvas.clientWidth;
   canvas.height = canvas.clientHeight;
   const g = canvas.getContext("2d");
@@ -44,6 +44,10 @@ function drawSkeleton(canvas, points, w, h) {
   if (!points) return;
   const sx = canvas.width / w,
     sy = canvas.height / h;
+  drawTrace(
+    g,
+    trace?.map(([x, y]) => [x * sx, y * sy]),
+  );
   drawBones(
     g,
     points.map(([x, y]) => [x * sx, y * sy]),
@@ -105,11 +109,14 @@ async function liveFrame() {
     showTranscript($("transcript"), live.speller.decoded, live.speller.pending);
     $("raw").textContent = live.speller.text;
     $("fps").textContent = `${(live.frames / t).toFixed(1)} frames/s`;
+    const mirrored = ([x, y, z]) => [video.videoWidth - x, y, z]; // the video is shown as a mirror
+    const trace = live.speller.trace;
     drawSkeleton(
       $("live-skeleton"),
-      r.hand && r.hand.map(([x, y, z]) => [video.videoWidth - x, y, z]),
+      r.hand?.map(mirrored),
       video.videoWidth,
       video.videoHeight,
+      trace?.map(([x, y]) => mirrored([x, y, 0])),
     );
   } finally {
     if (live) live.busy = false;

@@ -5,7 +5,7 @@ Torch-free, so that `serve` of an ONNX model answers /page.json without importin
 
 from __future__ import annotations
 
-from signmnist.live import decoder, sequence, speller
+from signmnist.live import decoder, sequence, speller, strokes
 from signmnist.live.decoder import WEIGHT
 from signmnist.vision import geometry, hands, images, landmarks
 
@@ -19,10 +19,22 @@ PAGE = (
     "speller.mjs",
     "sequence.mjs",
     "motion.mjs",
+    "strokes.mjs",
     "decoder.mjs",
     "language.mjs",
     *SHARED,
 )
+
+
+def strokes_config() -> dict:
+    """`live.strokes`' settings and templates, for strokes.mjs."""
+    return {"letters": {k: list(v) for k, v in strokes.LETTERS.items()}, "palm": list(geometry.PALM),
+            "templates": {k: [p.tolist() for p in v] for k, v in strokes.TEMPLATES.items()},
+            "points": strokes.POINTS, "moving": strokes.MOVING, "still_s": strokes.STILL_S, "jump": strokes.JUMP,
+            "max_distance": strokes.MAX_DISTANCE, "turn": strokes.TURN, "hook": strokes.HOOK,
+            "base_min": strokes.BASE_MIN, "min_size": strokes.MIN_SIZE, "min_s": strokes.MIN_S,
+            "max_s": strokes.MAX_S, "rigid": strokes.RIGID, "dropout": strokes.DROPOUT,
+            "max_episode": strokes.MAX_EPISODE}  # fmt: skip
 
 
 def page_config(prior: float = WEIGHT) -> dict:
@@ -41,7 +53,8 @@ def page_config(prior: float = WEIGHT) -> dict:
                     "passing": speller.PASSING, "slow": speller.SLOW, "gap": speller.GAP, "rearm": speller.REARM,
                     "min_gap": speller.MIN_GAP, "gap_share": speller.GAP_SHARE, "recent": speller.RECENT,
                     "motion": speller.MOTION, "motion_window": speller.MOTION_WINDOW, "palm": list(geometry.PALM),
-                    "ref_fps": sequence.REF_FPS, "floor": sequence.FLOOR},
+                    "ref_fps": sequence.REF_FPS, "floor": sequence.FLOOR, "lead": speller.LEAD, "glue": speller.GLUE,
+                    "stroke_p": strokes.STROKE_P, "strokes": strokes_config()},
         "decoder": {"weight": prior, "floor": decoder.FLOOR, "beam": decoder.BEAM, "per_letter": decoder.PER_LETTER,
                     "known": decoder.KNOWN, "memo": decoder.MEMO},
     }  # fmt: skip

@@ -175,5 +175,5 @@ export function merged(segments) {
 function joined(a, b) {
   const seconds = a.seconds + b.seconds;
   const probs = a.probs.map((p, i) => (p * a.seconds + b.probs[i] * b.seconds) / seconds);
-  return { label: a.label, start: a.start, end: b.end, seconds, probs, fresh: a.fresh };
+  return { label: a.label, start: a.start, end: b.end, seconds, probs, fresh: a.fresh, drawn: a.drawn };
 }

@@ -18,3 +18,16 @@ export function drawSkeleton(g, xy, bones, color = "rgba(34, 197, 94, .9)") {
     g.fill();
   }
 }
+
+/** Draw the path a fingertip is tracing (a J or Z in the air), `xy` its points in the canvas's pixels. */
+export function drawTrace(g, xy, color = "rgba(250, 204, 21, .95)") {
+  if (!xy || xy.length < 2) return;
+  g.lineWidth = 5;
+  g.lineCap = "round";
+  g.lineJoin = "round";
+  g.strokeStyle = color;
+  g.beginPath();
+  g.moveTo(...xy[0]);
+  for (const p of xy.slice(1)) g.lineTo(...p);
+  g.stroke();
+}

@@ -1,0 +1,221 @@
+// J and Z of signmnist.live.strokes, ported rule for rule (tests/js/ feeds it Python's recorded frames): the
+// hand's movement is cut into episodes; when one ends, every window of it is compared with the letters'
+// templates (the drawing fingertip's or the palm centre's path, resampled, centred, scaled, turned a little,
+// either way round) and must be drawn with the letter's hand shape, by a hand that keeps its shape. Every
+// constant and the templates come from Python (model.json's page.strokes).
+const WRIST = 0,
+  MIDDLE_MCP = 9;
+
+function median(values) {
+  const v = [...values].sort((a, b) => a - b),
+    m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** numpy's percentile (linear interpolation between the sorted values). */
+function percentile(values, q) {
+  const v = [...values].sort((a, b) => a - b),
+    at = ((v.length - 1) * q) / 100,
+    lo = Math.floor(at),
+    hi = Math.min(lo + 1, v.length - 1);
+  return v[lo] + (v[hi] - v[lo]) * (at - lo);
+}
+
+/** Window [i, j) of a path [[x, y], ...] resampled to n points along it, centred, unit RMS spread; null: still. */
+function resampled(path, i, j, n) {
+  const cum = [0];
+  for (let k = i + 1; k < j; k++)
+    cum.push(cum[cum.length - 1] + Math.hypot(path[k][0] - path[k - 1][0], path[k][1] - path[k - 1][1]));
+  const total = cum[cum.length - 1],
+    out = [];
+  if (!(total > 0)) return null;
+  let k = 0;
+  for (let p = 0; p < n; p++) {
+    const at = (total * p) / (n - 1);
+    while (k < cum.length - 2 && cum[k + 1] <= at) k++; // the step the point lies on
+    const step = cum[k + 1] - cum[k],
+      f = step > 0 ? (at - cum[k]) / step : 0,
+      a = path[i + k],
+      b = path[i + k + 1];
+    out.push([a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])]);
+  }
+  let mx = 0,
+    my = 0;
+  for (const [x, y] of out) {
+    mx += x / n;
+    my += y / n;
+  }
+  let spread = 0;
+  for (const q of out) {
+    q[0] -= mx;
+    q[1] -= my;
+    spread += (q[0] * q[0] + q[1] * q[1]) / n;
+  }
+  spread = Math.sqrt(spread);
+  return spread > 0 ? out.map(([x, y]) => [x / spread, y / spread]) : null;
+}
+
+/** Degrees between the directions a resampled path starts and ends in (its first and last quarters). */
+function turned(even) {
+  const q = even.length >> 2,
+    n = even.length;
+  const a = [even[q][0] - even[0][0], even[q][1] - even[0][1]];
+  const b = [even[n - 1][0] - even[n - 1 - q][0], even[n - 1][1] - even[n - 1 - q][1]];
+  const cos = (a[0] * b[0] + a[1] * b[1]) / (Math.hypot(...a) * Math.hypot(...b) + 1e-12);
+  return (Math.acos(Math.min(1, Math.max(-1, cos))) * 180) / Math.PI;
+}
+
+export class Strokes {
+  constructor(labels, config) {
+    // config: model.json's page.strokes
+    this.c = config;
+    this.letters = Object.keys(config.letters); // J, Z
+    this.base = this.letters.map((k) => labels.indexOf(config.letters[k][0]));
+    this.prepared = {};
+    for (const k of this.letters) {
+      const turns = [];
+      for (let r = 0; r < 5; r++) turns.push((((-1 + r / 2) * config.turn) / 180) * Math.PI);
+      this.prepared[k] = [];
+      for (const t of config.templates[k]) {
+        const even = resampled(t, 0, t.length, config.points);
+        for (const a of turns)
+          this.prepared[k].push(
+            even.map(([x, y]) => [Math.cos(a) * x - Math.sin(a) * y, Math.sin(a) * x + Math.cos(a) * y]),
+          );
+      }
+    }
+    this.reset();
+  }
+
+  reset() {
+    this.frames = []; // {t, tips: [[x, y] x 4] (J tip, Z tip, palm centre, wrist), palm, base: [p per letter]}
+    this.moving = false;
+    this.stillSince = null;
+  }
+
+  /** One frame: landmarks (or null), the model's probabilities (or null), its time -> the strokes it ended. */
+  update(points, probs, t) {
+    const c = this.c;
+    if (!points || !probs || points.some((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]))) {
+      const last = this.frames[this.frames.length - 1];
+      if (last && t - last.t < c.dropout) return [];
+      return this.end(false);
+    }
+    const palm = Math.hypot(points[MIDDLE_MCP][0] - points[WRIST][0], points[MIDDLE_MCP][1] - points[WRIST][1]);
+    if (!(palm > 0)) return this.end(false);
+    let cx = 0,
+      cy = 0;
+    for (const i of c.palm) {
+      cx += points[i][0] / c.palm.length;
+      cy += points[i][1] / c.palm.length;
+    }
+    const tips = [...this.letters.map((k) => points[c.letters[k][1]].slice(0, 2)), [cx, cy], points[WRIST].slice(0, 2)];
+    const speed = this.speed(tips, palm, t);
+    if (speed > c.jump) return [...this.end(false), ...this.update(points, probs, t)];
+    this.frames.push({ t, tips, palm, base: this.base.map((b) => (b >= 0 ? probs[b] : 0)) });
+    if (this.frames.length > c.max_episode) this.frames.shift();
+    return this.after(speed, t);
+  }
+
+  speed(tips, palm, t) {
+    const last = this.frames[this.frames.length - 1];
+    if (!last || t <= last.t) return 0;
+    let most = 0;
+    tips.forEach((p, i) => {
+      most = Math.max(most, Math.hypot(p[0] - last.tips[i][0], p[1] - last.tips[i][1]));
+    });
+    return most / palm / (t - last.t);
+  }
+
+  after(speed, t) {
+    if (speed >= this.c.moving) {
+      this.moving = true;
+      this.stillSince = null;
+      return [];
+    }
+    if (this.stillSince === null) this.stillSince = t;
+    if (!this.moving) {
+      this.frames = this.frames.slice(-1);
+      return [];
+    }
+    return t - this.stillSince >= this.c.still_s ? this.end(true) : [];
+  }
+
+  end(keep) {
+    const found = this.moving && this.frames.length > 2 ? this.find(this.frames) : [];
+    const last = this.frames.slice(-1);
+    this.reset();
+    if (keep) this.frames = last;
+    return found;
+  }
+
+  /** The path being drawn now ([[x, y], ...] pixels), or null. */
+  tracing() {
+    if (!this.moving || this.frames.length < 2) return null;
+    const means = this.letters.map((_, k) => this.frames.reduce((s, f) => s + f.base[k], 0) / this.frames.length);
+    let k = 0;
+    for (let m = 1; m < means.length; m++) if (means[m] > means[k]) k = m;
+    return means[k] >= this.c.base_min ? this.frames.map((f) => f.tips[k]) : null;
+  }
+
+  /** The strokes of an episode's frames: the best window, then the frames on either side of it. */
+  find(frames) {
+    const best = this.best(frames);
+    if (!best) return [];
+    const [stroke, i, j] = best;
+    return [...this.find(frames.slice(0, i)), stroke, ...this.find(frames.slice(j))];
+  }
+
+  best(frames) {
+    const c = this.c,
+      n = frames.length,
+      palm = median(frames.map((f) => f.palm));
+    const candidates = [];
+    this.letters.forEach((letter, k) => {
+      const shares = [0];
+      for (const f of frames) shares.push(shares[shares.length - 1] + f.base[k]);
+      for (const point of [k, 2]) {
+        const path = frames.map((f) => [f.tips[point][0] / palm, f.tips[point][1] / palm]);
+        for (let i = 0; i < n; i++)
+          for (let j = i + 3; j <= n; j++) {
+            const seconds = frames[j - 1].t - frames[i].t;
+            if (seconds < c.min_s || seconds > c.max_s || (shares[j] - shares[i]) / (j - i) < c.base_min) continue;
+            const d = this.distance(path, i, j, letter);
+            if (d <= c.max_distance) candidates.push([d, i, j, k, point]);
+          }
+      }
+    });
+    candidates.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3] || a[4] - b[4]);
+    for (const [d, i, j, k, point] of candidates) {
+      const window = frames.slice(i, j);
+      if (this.drawn(window, k, point)) {
+        const stroke = { letter: this.letters[k], start: window[0].t, end: window[window.length - 1].t, distance: d,
+                         path: window.map((f) => f.tips[k]) }; // biome-ignore format: one stroke
+        return [stroke, i, j];
+      }
+    }
+    return null;
+  }
+
+  distance(path, i, j, letter) {
+    const even = resampled(path, i, j, this.c.points);
+    if (!even || (letter === "J" && turned(even) < this.c.hook)) return Infinity;
+    let best = Infinity;
+    for (const t of this.prepared[letter]) {
+      let sum = 0;
+      for (let p = 0; p < even.length; p++) sum += Math.hypot(even[p][0] - t[p][0], even[p][1] - t[p][1]);
+      best = Math.min(best, sum / even.length);
+    }
+    return best;
+  }
+
+  /** The fingertip kept its distance from the wrist and the path spans MIN_SIZE palm lengths or more. */
+  drawn(window, k, point) {
+    const reach = window.map((f) => Math.hypot(f.tips[k][0] - f.tips[3][0], f.tips[k][1] - f.tips[3][1]) / f.palm);
+    const palm = median(window.map((f) => f.palm));
+    const xs = window.map((f) => f.tips[point][0] / palm),
+      ys = window.map((f) => f.tips[point][1] / palm);
+    const size = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+    return percentile(reach, 90) - percentile(reach, 10) <= this.c.rigid * median(reach) && size >= this.c.min_size;
+  }
+}
