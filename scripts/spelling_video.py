@@ -6,15 +6,17 @@
 
 Each letter is the first official test row of that letter in which MediaPipe finds a hand, both in the
 row (the shipped landmarks say which) and in its video frame searched from scratch, as after a pause (no
-model chooses the rows), upscaled into a 640x480 frame. Without --rate each letter is held 1 s and a space is
-1.5 s without a hand (15 fps). With --rate (letters a second) the letters follow each other without a blank
-by the protocol of `signmnist.bench.fluent`: a cross-fade of --fade frames, a double letter slid --slide px,
---pause s without a hand between words, --fps frames a second.
+model chooses the rows), upscaled into a 640x480 frame; J and Z are the row of their hand shape (I, D)
+moved along the letter's stroke, either way round (`signmnist.bench.drawn`). Without --rate each letter is
+held 1 s and a space is 1.5 s without a hand (15 fps). With --rate (letters a second) the letters follow
+each other without a blank by the protocol of `signmnist.bench.fluent`: a cross-fade of --fade frames, a
+double letter slid --slide px, --pause s without a hand between words, --fps frames a second.
 """
 
 import sys
 from pathlib import Path
 
+from signmnist.bench.drawn import shapes
 from signmnist.bench.fluent import Pace, fluent_frames
 from signmnist.bench.synthetic import FPS, found_rows, frame, script, write_video
 
@@ -33,7 +35,7 @@ def main() -> None:
                 sys.exit(f"spelling_video.py: --{key}: unknown; expected one of {', '.join(OPTIONS)}")
             flags[key] = OPTIONS[key](value)
     text, out = args[0].upper(), Path(args[1])
-    rows = found_rows(text, in_frame=True)
+    rows = found_rows(shapes(text), in_frame=True)  # J and Z: the rows of I and D, drawing them
     fps = FPS
     if "rate" not in flags:
         write_video(script(text, rows), out)

@@ -12,9 +12,15 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from signmnist.live.strokes import TEMPLATES
+from signmnist.live.strokes import LETTERS, TEMPLATES
 
 SIZE, J_TURN = 0.3, 60.0
+
+
+def shapes(text: str) -> str:
+    """`text` with each drawn letter replaced by the hand shape that draws it (JAZZ -> IADD): the pictures a
+    video of it needs."""
+    return "".join(LETTERS[c][0] if c in LETTERS else c for c in text)
 
 
 def stroke_path(letter: str, n: int, mirror: bool) -> tuple[np.ndarray, np.ndarray]:

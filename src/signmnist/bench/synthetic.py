@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from signmnist.bench.drawn import drawn_frames
 from signmnist.core.facts import LETTERS, TEST_CSV
 from signmnist.data import landmark_store
 from signmnist.data.datafile import load_csv
 from signmnist.inference.runtime import Classifier
+from signmnist.live.strokes import LETTERS as DRAWN
 from signmnist.vision import hands
 
 FPS = 15  # frames a second of the synthetic videos
@@ -47,17 +49,21 @@ def frame(row: np.ndarray | None, side: int = 160) -> np.ndarray:
 
 
 def script(text: str, rows: dict[str, np.ndarray], hold: float = 1.0, gap: float = 1.5) -> list[np.ndarray]:
-    """Frames that spell `text` with one row per letter: each letter held `hold` s, a double letter split by
-    0.5 s without a hand, a space as `gap` s without a hand; 0.5 s without a hand at both ends."""
+    """Frames that spell `text` with one row per letter: each letter held `hold` s (J and Z: the row of their
+    hand shape drawing them, `bench.drawn`), a double letter split by 0.5 s without a hand, a space as `gap` s
+    without a hand; 0.5 s without a hand at both ends."""
     blank = [frame(None)] * int(0.5 * FPS)
     frames, previous = list(blank), None
-    for ch in text:
+    for k, ch in enumerate(text):
         if ch == " ":
             frames += [frame(None)] * int(gap * FPS)
         else:
             if ch == previous:
                 frames += blank
-            frames += [frame(rows[ch])] * int(hold * FPS)
+            if ch in DRAWN:
+                frames += drawn_frames(frame(rows[DRAWN[ch][0]]), ch, int(hold * FPS), mirror=bool(k % 2))
+            else:
+                frames += [frame(rows[ch])] * int(hold * FPS)
         previous = ch
     return frames + blank
 
