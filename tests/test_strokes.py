@@ -133,3 +133,17 @@ def test_the_state_shows_the_path_being_drawn():
     trace = speller.state.trace
     assert trace is not None and len(trace) >= 10
     np.testing.assert_allclose(trace[-1], hand(path[11])[8, :2])
+
+
+def test_the_live_answer_carries_the_path_as_shares_of_the_frame():
+    from signmnist.live.stream import FrameResult
+    from signmnist.server.live import frame_answer
+
+    speller = Speller(LETTERS)
+    _, path = drawn("Z", 0.7)
+    for k, (points, probs) in enumerate(frames([held("D", 0.3), ("D", path[:12])])):
+        speller.update(probs, True, k / FPS, points)
+    result = FrameResult(0.7, one_hot("D"), hand(path[11]).astype(np.float32), None, False, speller.state)
+    answer = frame_answer(result, tuple(LETTERS), (480, 640, 3))
+    x, y = hand(path[11])[8, :2]
+    assert answer["trace"][-1] == [round(x / 640, 4), round(y / 480, 4)] and len(answer["trace"]) >= 10
