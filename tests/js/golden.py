@@ -138,10 +138,34 @@ def drawn_case() -> dict:
     return {"labels": list(LETTERS), "frames": frames, "raw": speller.text, "text": speller.decoded, "states": states}
 
 
+def hints_case() -> list[dict]:
+    """Built hands (varied, turned, half of them left hands), some with one finger curled or straightened,
+    and the letter to practise -> Python's hint."""
+    from dataclasses import replace
+
+    from signmnist.data import handshapes
+    from signmnist.live.hints import hint
+
+    rng, cases = np.random.default_rng(3), []
+    names = list(handshapes.letters())
+    for k in range(120):
+        spec = handshapes.letters()[names[k % len(names)]]
+        if k % 3:  # one finger changed
+            finger = handshapes.FINGER_NAMES[int(rng.integers(4))]
+            bent = sum(spec.fingers[finger][:3]) > 90
+            spec = replace(spec, fingers={**spec.fingers, finger: (0.0,) * 4 if bent else (85.0, 100.0, 55.0, 0.0)})
+        left = bool(k % 2)
+        points = handshapes.sample(spec, 1, rng, mirror=float(left))[0]
+        target = names[(k + (k % 5 == 0)) % len(names)]  # now and then another letter than the one shown
+        cases.append({"points": _b64(points.astype(np.float32)), "letter": target, "right": not left,
+                      "hint": hint(points.astype(np.float32).astype(np.float64), target, not left)})  # fmt: skip
+    return cases
+
+
 def goldens() -> dict[str, object]:
     """Every golden file's name and content."""
     return {"page.json": page_config(), "preprocess.json": preprocess_cases(), "spelling.json": spelling_case(),
-            "drawn.json": drawn_case()}  # fmt: skip
+            "drawn.json": drawn_case(), "hints.json": hints_case()}  # fmt: skip
 
 
 def write(folder: Path = HERE) -> None:

@@ -5,7 +5,7 @@ Torch-free, so that `serve` of an ONNX model answers /page.json without importin
 
 from __future__ import annotations
 
-from signmnist.live import decoder, sequence, speller, strokes
+from signmnist.live import decoder, hints, sequence, speller, strokes
 from signmnist.live.decoder import WEIGHT
 from signmnist.vision import geometry, hands, images, landmarks
 
@@ -20,6 +20,8 @@ PAGE = (
     "sequence.mjs",
     "motion.mjs",
     "strokes.mjs",
+    "hints.mjs",
+    "practice.mjs",
     "decoder.mjs",
     "language.mjs",
     *SHARED,
@@ -35,6 +37,20 @@ def strokes_config() -> dict:
             "base_min": strokes.BASE_MIN, "min_size": strokes.MIN_SIZE, "min_s": strokes.MIN_S,
             "max_s": strokes.MAX_S, "rigid": strokes.RIGID, "dropout": strokes.DROPOUT,
             "max_episode": strokes.MAX_EPISODE}  # fmt: skip
+
+
+def practice_config() -> dict:
+    """What the Practice mode compares a hand with: each letter's built hand (21, 3 pixels, palm length 100,
+    as `data.handshapes` makes it), where its definition puts the thumb tip in words, and `live.hints`'
+    tolerances and joints, for hints.mjs."""
+    from signmnist.data import handshapes
+
+    built = handshapes.letters()
+    return {"hands": {k: [[round(float(v), 3) for v in p] for p in handshapes.mean_shape(k)] for k in built},
+            "thumb": {k: hints.thumb_place(k) for k in built}, "tolerance": hints.TOLERANCE,
+            "straight": hints.STRAIGHT, "fingers": list(handshapes.FINGER_NAMES),
+            "joints": [list(j) for j in handshapes.FINGER_JOINTS], "bones": [list(b) for b in geometry.BONES],
+            "descriptions": {k: v.description for k, v in built.items()}}  # fmt: skip
 
 
 def page_config(prior: float = WEIGHT) -> dict:
@@ -55,6 +71,7 @@ def page_config(prior: float = WEIGHT) -> dict:
                     "motion": speller.MOTION, "motion_window": speller.MOTION_WINDOW, "palm": list(geometry.PALM),
                     "ref_fps": sequence.REF_FPS, "floor": sequence.FLOOR, "lead": speller.LEAD, "glue": speller.GLUE,
                     "stroke_p": strokes.STROKE_P, "strokes": strokes_config()},
+        "practice": practice_config(),
         "decoder": {"weight": prior, "floor": decoder.FLOOR, "beam": decoder.BEAM, "per_letter": decoder.PER_LETTER,
                     "known": decoder.KNOWN, "memo": decoder.MEMO},
     }  # fmt: skip
