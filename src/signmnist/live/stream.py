@@ -24,6 +24,7 @@ class FrameResult:
         added: What the frame appended to the letters as read (a letter or a space), or None.
         revised: Whether the frame changed letters read before (the word so far, read again).
         state: The speller's state after the frame.
+        right: Whether the hand found is a right hand (None: no hand).
     """
 
     t: float
@@ -32,6 +33,7 @@ class FrameResult:
     added: str | None
     revised: bool
     state: SpellerState
+    right: bool | None = None
 
 
 class StreamReader:
@@ -68,7 +70,8 @@ class StreamReader:
         now = self.speller.update(probs, hand, t, points if found is not None else None)
         grew = now is not None and now.startswith(before)
         added = now[len(before) :] if grew else None
-        return FrameResult(t, probs, points, added, now is not None and not grew, self.speller.state)
+        side = None if found is None else bool(found.right)
+        return FrameResult(t, probs, points, added, now is not None and not grew, self.speller.state, side)
 
     def close(self) -> None:
         """Free the stream's MediaPipe graph."""

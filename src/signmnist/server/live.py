@@ -36,16 +36,17 @@ def _state(state: SpellerState) -> dict[str, Any]:
 
 def frame_answer(result: FrameResult, labels: tuple[str, ...], shape: tuple[int, ...]) -> dict[str, Any]:
     """The JSON of one frame: the top letters, the landmarks (x, y as shares of the frame's width and
-    height; null: no hand), the path a J or Z is being drawn along (the same shares; null: none) and the
-    speller's state."""
+    height; null: no hand) with their depth (MediaPipe's z in frame widths) and the hand's side, the path a
+    J or Z is being drawn along (the same shares; null: none) and the speller's state."""
     h, w = shape[:2]
-    points = trace = None
+    points = depth = trace = None
     if not np.isnan(result.landmarks).any():
         points = [[round(float(x) / w, 4), round(float(y) / h, 4)] for x, y, _ in result.landmarks]
+        depth = [round(float(z) / w, 4) for z in result.landmarks[:, 2]]  # MediaPipe's z, in frame widths
     if result.state.trace is not None:  # a J or Z being drawn: the fingertip's path so far
         trace = [[round(float(x) / w, 4), round(float(y) / h, 4)] for x, y in result.state.trace]
-    return {**describe(result.probs, labels, 3), "landmarks": points, "trace": trace, "added": result.added,
-            "revised": result.revised, **_state(result.state)}  # fmt: skip
+    return {**describe(result.probs, labels, 3), "landmarks": points, "depth": depth, "right": result.right,
+            "trace": trace, "added": result.added, "revised": result.revised, **_state(result.state)}  # fmt: skip
 
 
 class LiveSession:

@@ -2,6 +2,7 @@
 
 import { Decoder } from "./decoder.mjs";
 import { english } from "./language.mjs";
+import { mountPractice } from "./practice-view.mjs";
 import * as engine from "./signmnist.mjs";
 import { drawSkeleton as drawBones, drawTrace } from "./skeleton.mjs";
 import { Speller } from "./speller.mjs";
@@ -27,6 +28,11 @@ const ready = Promise.all([engine.load(), english(new URL("./english_words.tsv.g
     $("load-status").className = "status error";
     throw e;
   });
+let practice = null; // the Practice screen's hook, once the models are loaded
+const practiceReady = ready.then((meta) => {
+  practice = mountPractice(meta.page, meta.labels, (video, ms) => engine.classifyFrame(video, ms));
+  return practice;
+});
 window.signmnist = {
   ready,
   classifyUrl: async (url) => {
@@ -34,6 +40,16 @@ window.signmnist = {
     return engine.classifyUrl(url);
   },
   threads: () => engine.threads(),
+  practice: {
+    /** Practise a word (the Practice tab shows it; the camera starts if it is not running). */
+    start: async (word) => {
+      const p = await practiceReady;
+      mode("practice");
+      await p.start(word);
+    },
+    /** {word, index, done, hint, lettersPerMinute} */
+    state: () => (practice ? practice.state() : { word: "", index: 0, done: false, hint: "", lettersPerMinute: 0 }),
+  },
 };
 
 function drawSkeleton(canvas, points, w, h, trace = null) {
@@ -205,12 +221,14 @@ $("show-raw").addEventListener("change", (e) => {
 });
 
 /* ---------- Tabs ---------- */
-for (const mode of ["photo", "live"]) {
-  $(`tab-${mode}`).addEventListener("click", () => {
-    for (const m of ["photo", "live"]) {
-      $(`${m}-mode`).hidden = m !== mode;
-      $(`tab-${m}`).setAttribute("aria-selected", String(m === mode));
-    }
-    if (mode !== "live") stopLive();
-  });
+function mode(name) {
+  for (const m of ["photo", "live", "practice"]) {
+    $(`${m}-mode`).hidden = m !== name;
+    $(`tab-${m}`).setAttribute("aria-selected", String(m === name));
+  }
+  if (name !== "live") stopLive();
+  if (name !== "practice") practice?.stop();
+}
+for (const name of ["photo", "live", "practice"]) {
+  $(`tab-${name}`).addEventListener("click", () => mode(name));
 }

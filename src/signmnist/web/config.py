@@ -10,7 +10,7 @@ from signmnist.live.decoder import WEIGHT
 from signmnist.vision import geometry, hands, images, landmarks
 
 # The modules both pages load (the server answers them at /page/NAME), then the offline page's own files.
-SHARED = ("skeleton.mjs", "transcript.mjs")
+SHARED = ("skeleton.mjs", "transcript.mjs", "practice-view.mjs", "practice.mjs", "hints.mjs", "strokes.mjs")
 PAGE = (
     "index.html",
     "app.mjs",
@@ -19,9 +19,6 @@ PAGE = (
     "speller.mjs",
     "sequence.mjs",
     "motion.mjs",
-    "strokes.mjs",
-    "hints.mjs",
-    "practice.mjs",
     "decoder.mjs",
     "language.mjs",
     *SHARED,

@@ -14,8 +14,7 @@ const dot = (a, b) => a.reduce((s, v, i) => s + v * b[i], 0);
 const norm = (a) => Math.sqrt(dot(a, a));
 const unit = (a) => a.map((v) => v / Math.max(norm(a), 1e-12));
 const cross = (a, b) => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-const angle = (a, b) =>
-  (Math.acos(Math.min(1, Math.max(-1, dot(a, b) / (norm(a) * norm(b) + 1e-12)))) * 180) / Math.PI;
+const angle = (a, b) => (Math.acos(Math.min(1, Math.max(-1, dot(a, b) / (norm(a) * norm(b) + 1e-12)))) * 180) / Math.PI;
 
 /** A hand's measures, from landmarks [[x, y, z] x 21] as MediaPipe gives them. */
 export function measure(points, config, right = true) {

@@ -133,6 +133,7 @@ export async function classifyGray(gray, w, h, hand) {
     probs,
     top: order.map(([p, i]) => ({ letter: meta.labels[i], probability: p })),
     hand: hand ? hand.points : null,
+    right: hand ? hand.right : null,
   };
 }
 
