@@ -127,17 +127,20 @@ def test_the_practice_mode_ticks_each_letter_hints_at_a_wrong_one_and_times_the_
     from selenium.webdriver.support.ui import WebDriverWait
 
     rows = spellable_rows("HIY", load_classifier(bundled_model()))
-    shown = [(None, 1.0), ("Y", 3.5), ("H", 1.5), ("I", 1.5), (None, 2.0)]  # a wrong letter first, then H and I
+    # The camera plays in a loop from wherever it is when the page starts: practising IH, a wrong letter (Y, or H
+    # while I is wanted) lasts long enough for a hint before the word is done, wherever the loop starts.
+    shown = [(None, 1.0), ("Y", 3.5), ("H", 1.5), ("I", 1.5), (None, 2.0)]
     frames = [frame(None if c is None else rows[c]) for c, seconds in shown for _ in range(int(seconds * FPS))]
     camera = write_y4m(frames, tmp_path / "camera.y4m")
     browser = _page(site["url"], *FAKE_CAMERA, f"--use-file-for-fake-video-capture={camera}")
     state = "return window.signmnist.practice.state();"
     try:
-        browser.execute_async_script("const done = arguments[0]; signmnist.practice.start('hi').then(done, done);")
-        assert browser.execute_script(state)["word"] == "HI"
-        hinted = WebDriverWait(browser, 60).until(lambda b: b.execute_script(state)["hint"])
+        browser.execute_async_script("const done = arguments[0]; signmnist.practice.start('ih').then(done, done);")
+        assert browser.execute_script(state)["word"] == "IH"
+        wait = WebDriverWait(browser, 60, poll_frequency=0.1)
+        hinted = wait.until(lambda b: b.execute_script(state)["hint"])
         assert browser.find_element(By.ID, "hint").text == hinted
-        done = WebDriverWait(browser, 60).until(lambda b: (s := b.execute_script(state))["done"] and s)
+        done = wait.until(lambda b: (s := b.execute_script(state))["done"] and s)
         assert done["index"] == 2 and done["hint"] == "" and done["lettersPerMinute"] > 0
         assert "letters a minute" in browser.find_element(By.ID, "practice-stats").text
         assert "✓" in browser.find_element(By.ID, "word").text
