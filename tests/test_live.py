@@ -148,3 +148,30 @@ def test_the_live_page_spells_from_a_fake_webcam(live_server, spelling_rows, tmp
         browser.save_screenshot(str(artifacts / f"live-page-{size[0]}x{size[1]}.png"))
     finally:
         browser.quit()
+
+
+@pytest.mark.slow
+def test_the_server_pages_practice_mode_reads_over_its_socket(live_server, spelling_rows, tmp_path):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from conftest import chromium
+    from spelling import write_y4m
+
+    # The camera loops from wherever it is: practising IH, a wrong letter (E, or H while I is wanted) lasts long
+    # enough for a hint before the word is done, wherever the loop starts.
+    shown = [(None, 1.0), ("E", 3.5), ("H", 1.5), ("I", 1.5), (None, 2.0)]
+    frames = [frame(None if c is None else spelling_rows[c]) for c, seconds in shown for _ in range(int(seconds * FPS))]
+    camera = write_y4m(frames, tmp_path / "camera.y4m")
+    browser = chromium("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                       f"--use-file-for-fake-video-capture={camera}")  # fmt: skip
+    state = "return window.signmnist.practice.state();"
+    try:
+        browser.get(live_server + "/")
+        WebDriverWait(browser, 30).until(lambda b: b.execute_script("return !!(window.signmnist||{}).practice"))
+        browser.execute_async_script("const done = arguments[0]; signmnist.practice.start('ih').then(done, done);")
+        wait = WebDriverWait(browser, 60, poll_frequency=0.1)
+        assert wait.until(lambda b: b.execute_script(state)["hint"])
+        done = wait.until(lambda b: (s := b.execute_script(state))["done"] and s)
+        assert done["word"] == "IH" and done["index"] == 2 and done["lettersPerMinute"] > 0
+    finally:
+        browser.quit()
