@@ -32,6 +32,7 @@ WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP, THUMB_TIP = 0, 5, 9, 17, 4
 # thumb from S's without hinting at many hands that sign the letter as defined.
 TOLERANCE = {"bend": 70.0, "thumb": 0.2, "spread": 12.0, "point": 50.0, "face": 0.9}
 STRAIGHT = 60.0  # degrees of bend under which a finger counts as straight (for the spread)
+NEAR = 0.15  # palm lengths: a thumb placed closer than this to a joint touches it, further away sits beside it
 JOINT_NAMES = ("knuckle", "middle joint", "top joint", "tip")
 
 
@@ -104,10 +105,12 @@ def thumb_place(letter: str) -> str:
     joints = [int(i) for i in ids.split(",")]
     names = [(FINGER_NAMES[(j - 5) // 4], JOINT_NAMES[(j - 5) % 4]) for j in joints]
     if kind == "between":
-        fingers = [f for f, _ in names]
-        return f"sit between the {fingers[0]} and {fingers[1]} fingers"
+        (first, joint), (second, _) = names[0], names[-1]
+        at = " at their knuckles" if joint == "knuckle" else ""  # elsewhere: where the fingers cross
+        return f"sit between the {first} and {second} fingers{at}"
     finger, joint = names[0]
-    return f"touch the {finger} finger's {joint}"
+    near = float(np.linalg.norm(letters()[letter].thumb_offset)) < NEAR  # the definition's offset from the joint
+    return f"{'touch' if near else 'sit beside'} the {finger} finger's {joint}"
 
 
 def _direction(degrees: float) -> str:

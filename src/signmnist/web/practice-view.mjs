@@ -6,7 +6,7 @@
 import { HOLD_S, LEVELS, Practice } from "./practice.mjs";
 import { drawSkeleton } from "./skeleton.mjs";
 
-const HTML = `
+const HTML = `<div class="practice">
 <div class="row">
   <label>Level <select id="practice-level"></select></label>
   <label>Word <select id="practice-word"></select></label>
@@ -17,12 +17,11 @@ const HTML = `
 </div>
 <div id="word" aria-live="polite"></div>
 <div class="row">
-  <div class="stage"><video id="practice-video" playsinline muted></video><canvas id="practice-skeleton"></canvas></div>
+  <div class="row views" role="img" aria-label="how to make the letter">
+    <figure><canvas id="target-front" width="300" height="300"></canvas><figcaption><small>front</small></figcaption></figure>
+    <figure><canvas id="target-side" width="300" height="300"></canvas><figcaption><small>side</small></figcaption></figure>
+  </div>
   <div>
-    <div class="row views" role="img" aria-label="how to make the letter">
-      <figure><canvas id="target-front" width="300" height="300"></canvas><figcaption><small>front</small></figcaption></figure>
-      <figure><canvas id="target-side" width="300" height="300"></canvas><figcaption><small>side</small></figcaption></figure>
-    </div>
     <div><small id="target-how"></small></div>
     <div>reading: <b id="practice-letter">–</b> <small id="practice-confidence"></small></div>
     <progress id="practice-hold" max="1" value="0" aria-label="held"></progress>
@@ -30,7 +29,9 @@ const HTML = `
     <div id="practice-stats" role="status"></div>
   </div>
 </div>
-<small>Your speed and weakest letters stay in this browser (its local storage), nowhere else.</small>`;
+<div class="stage"><video id="practice-video" playsinline muted></video><canvas id="practice-skeleton"></canvas></div>
+<small>Your speed and weakest letters stay in this browser (its local storage), nowhere else.</small>
+</div>`;
 
 const $ = (id) => document.getElementById(id);
 
@@ -206,11 +207,15 @@ function drawHand(page, video, r) {
   const g = canvas.getContext("2d");
   g.clearRect(0, 0, canvas.width, canvas.height);
   if (!r?.hand) return;
-  const sx = canvas.width / video.videoWidth,
-    sy = canvas.height / video.videoHeight;
+  // the video is drawn "contain" in its stage and mirrored: map its pixels to the drawn rectangle
+  const vw = video.videoWidth,
+    vh = video.videoHeight,
+    scale = Math.min(canvas.width / vw, canvas.height / vh);
+  const x0 = (canvas.width - vw * scale) / 2,
+    y0 = (canvas.height - vh * scale) / 2;
   drawSkeleton(
     g,
-    r.hand.map(([x, y]) => [(video.videoWidth - x) * sx, y * sy]),
+    r.hand.map(([x, y]) => [x0 + (vw - x) * scale, y0 + y * scale]),
     page.bones,
-  ); // as shown: mirrored
+  );
 }
