@@ -79,7 +79,7 @@ def photos(root: Path) -> None:
     from signmnist.inference.runtime import load_classifier
     from signmnist.vision import landmarks
 
-    classifier, sensible, total = load_classifier(None), 0, 0
+    classifier, sensible, total, silent = load_classifier(None), 0, 0, 0
     for photo in find_photos(root, LETTERS):
         item = next(predict_items(iter([image_item(photo.path, classifier.preprocess)]), classifier, 1))
         read = item.result.get("letter")
@@ -91,10 +91,10 @@ def photos(root: Path) -> None:
         said = hints.hint(found.points, photo.letter, found.right)
         wanted, other = hints.measure(hs.mean_shape(photo.letter)), hints.measure(hs.mean_shape(read))
         real = {k for k, (size, _) in hints.differences(other, wanted).items() if size > 1}
-        total += 1
+        total, silent = total + 1, silent + (not said)
         sensible += bool(said) and any(_names(k) in said for k in real)
     print(f"photos read as another letter: the hint names a difference between the two letters for "
-          f"{sensible}/{total}")  # fmt: skip
+          f"{sensible}/{total}, no hint for {silent}")  # fmt: skip
 
 
 def _names(kind: str) -> str:
