@@ -122,7 +122,7 @@ def test_streams_over_the_limit_are_refused_and_a_vanished_client_frees_its_stre
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("size", [(1200, 860), (390, 844)], ids=["desktop", "phone"])
+@pytest.mark.parametrize("size", [(1200, 860)], ids=["desktop"])  # the phone's size: the Practice test below
 def test_the_live_page_spells_from_a_fake_webcam(live_server, spelling_rows, tmp_path, size):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -151,10 +151,10 @@ def test_the_live_page_spells_from_a_fake_webcam(live_server, spelling_rows, tmp
 
 
 @pytest.mark.slow
-def test_the_server_pages_practice_mode_reads_over_its_socket(live_server, spelling_rows, tmp_path):
+def test_the_server_pages_practice_mode_reads_over_its_socket_on_a_phones_screen(live_server, spelling_rows, tmp_path):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from conftest import chromium
+    from conftest import ROOT, chromium
     from spelling import write_y4m
 
     # The camera loops from wherever it is: practising IH, a wrong letter (E, or H while I is wanted) lasts long
@@ -166,6 +166,7 @@ def test_the_server_pages_practice_mode_reads_over_its_socket(live_server, spell
                        f"--use-file-for-fake-video-capture={camera}")  # fmt: skip
     state = "return window.signmnist.practice.state();"
     try:
+        browser.set_window_size(390, 844)
         browser.get(live_server + "/")
         WebDriverWait(browser, 30).until(lambda b: b.execute_script("return !!(window.signmnist||{}).practice"))
         browser.execute_async_script("const done = arguments[0]; signmnist.practice.start('ih').then(done, done);")
@@ -173,5 +174,8 @@ def test_the_server_pages_practice_mode_reads_over_its_socket(live_server, spell
         assert wait.until(lambda b: b.execute_script(state)["hint"])
         done = wait.until(lambda b: (s := b.execute_script(state))["done"] and s)
         assert done["word"] == "IH" and done["index"] == 2 and done["lettersPerMinute"] > 0
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390, f"the page is {width} px wide on a 390 px screen"  # readable without scrolling sideways
+        browser.save_screenshot(str(ROOT / "test-artifacts/practice-page-390x844.png"))
     finally:
         browser.quit()
