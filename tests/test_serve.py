@@ -82,7 +82,7 @@ def test_the_page_gets_its_shared_modules_and_pythons_constants_from_the_server(
         assert json.loads(r.read()) == json.loads(json.dumps(page_config()))  # the constants Python defines
     for name in SHARED:
         with urllib.request.urlopen(f"{server['url']}/page/{name}") as r:
-            assert r.headers["Content-Type"].startswith("text/javascript") and b"export function" in r.read()
+            assert r.headers["Content-Type"].startswith("text/javascript") and b"export " in r.read()
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(server["url"] + "/page/app.mjs")  # only the shared modules
     assert missing.value.code == 404 and "page module: no 'app.mjs'" in json.loads(missing.value.read())["error"]

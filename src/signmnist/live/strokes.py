@@ -224,12 +224,15 @@ class Strokes:
 
     def tracing(self) -> np.ndarray | None:
         """The path being drawn now, (n, 2) pixels: the fingertip of the letter whose hand shape the episode
-        shows most (None: the hand is not moving, or shows neither I nor D)."""
-        if not self._moving or len(self._t) < 2:
+        shows most, once it has moved for `MIN_S` seconds over `MIN_SIZE` palm lengths (None: the hand is still,
+        has barely moved, or shows neither I nor D)."""
+        if not self._moving or len(self._t) < 2 or self._t[-1] - self._t[0] < MIN_S:
             return None
         base = np.stack(self._base).mean(0)  # (letters,)
         k = int(np.argmax(base))
-        return np.stack(self._tips)[:, k] if base[k] >= BASE_MIN else None
+        path = np.stack(self._tips)[:, k]
+        far = (path.max(0) - path.min(0)).max() >= MIN_SIZE * float(np.median(self._palm))
+        return path if base[k] >= BASE_MIN and far else None
 
     def _speed(self, tips: np.ndarray, palm: float, t: float) -> float:
         """The faster fingertip's speed since the last frame, palm lengths a second (0 at the first)."""

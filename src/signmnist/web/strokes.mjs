@@ -149,13 +149,18 @@ export class Strokes {
     return found;
   }
 
-  /** The path being drawn now ([[x, y], ...] pixels), or null. */
+  /** The path being drawn now ([[x, y], ...] pixels) once it has moved for MIN_S over MIN_SIZE palm lengths, or null. */
   tracing() {
-    if (!this.moving || this.frames.length < 2) return null;
-    const means = this.letters.map((_, k) => this.frames.reduce((s, f) => s + f.base[k], 0) / this.frames.length);
+    const c = this.c,
+      f = this.frames;
+    if (!this.moving || f.length < 2 || f[f.length - 1].t - f[0].t < c.min_s) return null;
+    const means = this.letters.map((_, k) => f.reduce((s, x) => s + x.base[k], 0) / f.length);
     let k = 0;
     for (let m = 1; m < means.length; m++) if (means[m] > means[k]) k = m;
-    return means[k] >= this.c.base_min ? this.frames.map((f) => f.tips[k]) : null;
+    const path = f.map((x) => x.tips[k]);
+    const span = (i) => Math.max(...path.map((p) => p[i])) - Math.min(...path.map((p) => p[i]));
+    const far = Math.max(span(0), span(1)) >= c.min_size * median(f.map((x) => x.palm));
+    return means[k] >= c.base_min && far ? path : null;
   }
 
   /** The strokes of an episode's frames: the best window, then the frames on either side of it. */
