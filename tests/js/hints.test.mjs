@@ -13,7 +13,10 @@ const points = (b64) => {
 
 test("the page's hint for each hand and letter is Python's", () => {
   const got = cases.map((c) => hint(points(c.points), c.letter, page.practice, c.right));
-  assert.deepEqual(got, cases.map((c) => c.hint));
+  assert.deepEqual(
+    got,
+    cases.map((c) => c.hint),
+  );
   assert.ok(new Set(got).size >= 8, "the cases cover many kinds of hint");
   assert.ok(got.includes(""), "and hands that need none");
 });

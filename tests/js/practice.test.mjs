@@ -17,7 +17,10 @@ const frame = (letter) => ({ letter, probability: 0.9, probs: labels.map((l) => 
 
 function feed(p, letter, seconds, t0, fps = 15) {
   let t = t0;
-  for (let k = 0; k < seconds * fps; k++) p.update(frame(letter), (t = t0 + k / fps));
+  for (let k = 0; k < seconds * fps; k++) {
+    t = t0 + k / fps;
+    p.update(frame(letter), t);
+  }
   return t + 1 / fps;
 }
 
@@ -62,6 +65,7 @@ test("a left hand is compared mirrored, not as a right hand", () => {
   const p = new Practice(labels, page);
   p.start("K");
   const left = page.practice.hands.K.map(([x, y, z]) => [400 - x, y, z]);
-  for (let k = 0; k < 60; k++) p.update({ letter: "P", probability: 0.9, probs: null, hand: left, right: false }, k / 15);
+  for (let k = 0; k < 60; k++)
+    p.update({ letter: "P", probability: 0.9, probs: null, hand: left, right: false }, k / 15);
   assert.equal(p.state().hint, "that reads as P", "the hand is K's: no change to suggest, only what it reads as");
 });

@@ -65,7 +65,10 @@ test("J and Z drawn in the air are read as in Python, and the path being traced 
     }
   });
   assert.equal(drawn.raw, "AJAZZ FIJI ", "Python reads the recording");
-  assert.ok(drawn.states.some((s) => s[4].length), "Python shows a path being traced");
+  assert.ok(
+    drawn.states.some((s) => s[4].length),
+    "Python shows a path being traced",
+  );
   assert.deepEqual(states, drawn.states);
   assert.equal(speller.text, drawn.raw);
   assert.equal(speller.decoded, drawn.text);
