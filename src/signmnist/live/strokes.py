@@ -40,6 +40,7 @@ MAX_DISTANCE, TURN = 0.3, 25.0  # mean distance between a unit-spread path and a
 HOOK = 100.0  # degrees a J's path must turn between its start and its end
 BASE_MIN, MIN_SIZE, MIN_S, MAX_S = 0.2, 0.6, 0.2, 1.6  # the base shape's share; palm lengths; seconds
 RIGID = 0.3  # how much the drawing fingertip's distance from the wrist may vary, as a share
+SMOOTH = 0.5  # the largest step of a path being traced, as a share of its length (a drawing hand moves smoothly)
 DROPOUT = 0.15  # seconds without a hand that end an episode (shorter: the hand search missed it)
 MAX_EPISODE = 90  # frames an episode keeps (3 s at 30 fps): older ones are dropped
 STROKE_P = 0.9  # the probability a stroke gives its letter (the rest goes to its base shape) for the prior
@@ -224,15 +225,18 @@ class Strokes:
 
     def tracing(self) -> np.ndarray | None:
         """The path being drawn now, (n, 2) pixels: the fingertip of the letter whose hand shape the episode
-        shows most, once it has moved for `MIN_S` seconds over `MIN_SIZE` palm lengths (None: the hand is still,
-        has barely moved, or shows neither I nor D)."""
+        shows most, once it has moved for `MIN_S` seconds over `MIN_SIZE` palm lengths with the hand keeping its
+        shape (`_drawn`) and no step over `SMOOTH` of the way; None: the hand is still, has barely moved,
+        changes shape, jumped (a cut), or shows neither I nor D."""
         if not self._moving or len(self._t) < 2 or self._t[-1] - self._t[0] < MIN_S:
             return None
         base = np.stack(self._base).mean(0)  # (letters,)
         k = int(np.argmax(base))
-        path = np.stack(self._tips)[:, k]
-        far = (path.max(0) - path.min(0)).max() >= MIN_SIZE * float(np.median(self._palm))
-        return path if base[k] >= BASE_MIN and far else None
+        tips = np.stack(self._tips)
+        steps = np.linalg.norm(np.diff(tips[:, k], axis=0), axis=1)  # a cut to another letter: one large step
+        smooth = steps.max() <= SMOOTH * steps.sum()
+        drawing = base[k] >= BASE_MIN and smooth and _drawn(tips, np.array(self._palm), k, k)
+        return tips[:, k] if drawing else None
 
     def _speed(self, tips: np.ndarray, palm: float, t: float) -> float:
         """The faster fingertip's speed since the last frame, palm lengths a second (0 at the first)."""

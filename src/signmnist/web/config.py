@@ -32,7 +32,7 @@ def strokes_config() -> dict:
             "points": strokes.POINTS, "moving": strokes.MOVING, "still_s": strokes.STILL_S, "jump": strokes.JUMP,
             "max_distance": strokes.MAX_DISTANCE, "turn": strokes.TURN, "hook": strokes.HOOK,
             "base_min": strokes.BASE_MIN, "min_size": strokes.MIN_SIZE, "min_s": strokes.MIN_S,
-            "max_s": strokes.MAX_S, "rigid": strokes.RIGID, "dropout": strokes.DROPOUT,
+            "max_s": strokes.MAX_S, "rigid": strokes.RIGID, "dropout": strokes.DROPOUT, "smooth": strokes.SMOOTH,
             "max_episode": strokes.MAX_EPISODE}  # fmt: skip
 
 

@@ -149,7 +149,8 @@ export class Strokes {
     return found;
   }
 
-  /** The path being drawn now ([[x, y], ...] pixels) once it has moved for MIN_S over MIN_SIZE palm lengths, or null. */
+  /** The path being drawn now ([[x, y], ...] pixels) once it has moved for MIN_S over MIN_SIZE palm lengths with
+   * the hand keeping its shape, or null. */
   tracing() {
     const c = this.c,
       f = this.frames;
@@ -157,10 +158,10 @@ export class Strokes {
     const means = this.letters.map((_, k) => f.reduce((s, x) => s + x.base[k], 0) / f.length);
     let k = 0;
     for (let m = 1; m < means.length; m++) if (means[m] > means[k]) k = m;
-    const path = f.map((x) => x.tips[k]);
-    const span = (i) => Math.max(...path.map((p) => p[i])) - Math.min(...path.map((p) => p[i]));
-    const far = Math.max(span(0), span(1)) >= c.min_size * median(f.map((x) => x.palm));
-    return means[k] >= c.base_min && far ? path : null;
+    const path = f.map((x) => x.tips[k]),
+      steps = path.slice(1).map((p, i) => Math.hypot(p[0] - path[i][0], p[1] - path[i][1]));
+    const smooth = Math.max(...steps) <= c.smooth * steps.reduce((a, b) => a + b, 0); // a cut: one large step
+    return means[k] >= c.base_min && smooth && this.drawn(f, k, k) ? path : null;
   }
 
   /** The strokes of an episode's frames: the best window, then the frames on either side of it. */
