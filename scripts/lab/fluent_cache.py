@@ -109,7 +109,7 @@ def validation_video(classifier, text: str, pace: Pace, pool: dict, rng: np.rand
                     image = share * image + (1 - share) * before[0]
                     mark = share * here + (1 - share) * before[1]
                 images.append(image), marks.append(mark), hand.append(bool(rng.random() > 0.03 and not missed))
-            before = (draws[draw], here)
+            before = (image, mark) if path is not None else (draws[draw], here)  # a J or Z: where its stroke ended
         nothing(pause)
     seen = [k for k, h in enumerate(hand) if h]
     batch = np.stack([images[k] for k in seen])[:, None]  # (M, 1, 28, 28)
