@@ -49,6 +49,9 @@ export function mountPractice(page, labels, read) {
   const view = { practice, camera: null, busy: false, since: 0, right: true };
   fillLevels();
   $("practice-start").addEventListener("click", () => start(view, page, read, chosenWord()));
+  $("practice-own").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") start(view, page, read, chosenWord()); // type a word, press Enter
+  });
   $("practice-skip").addEventListener("click", () => {
     practice.skip();
     show(view, page, null);
