@@ -166,10 +166,9 @@ class Speller:
 
     def _stroke_segment(self, stroke: Stroke) -> Segment:
         """A stroke as a letter: STROKE_P for its letter, the rest for the hand shape that drew it."""
-        probs = np.zeros(len(self.labels))
-        probs[self.labels.index(stroke.letter)] = STROKE_P
+        label, probs = self.labels.index(stroke.letter), np.zeros(len(self.labels))
+        probs[label] = STROKE_P
         probs[self.labels.index(DRAWN[stroke.letter][0])] = 1 - STROKE_P
-        label = self.labels.index(stroke.letter)
         return Segment(label, stroke.start, stroke.end, stroke.end - stroke.start, probs, fresh=True, drawn=True)
 
     def _passing(self, path: list[Segment], i: int, ended: bool) -> bool:
