@@ -8,7 +8,7 @@ from collections import deque
 
 import numpy as np
 
-WRIST, MIDDLE_MCP = 0, 9  # the palm's length, wrist to the middle finger's knuckle: the hand's own scale
+from signmnist.vision.geometry import palm_length
 
 
 class Motion:
@@ -36,7 +36,7 @@ class Motion:
             self.reset()
             return False
         xy = np.asarray(points[:, :2], np.float64)
-        palm = float(np.linalg.norm(xy[MIDDLE_MCP] - xy[WRIST]))
+        palm = palm_length(xy)
         if palm <= 0:
             return False
         while self._seen and t - self._seen[0][0] > self.window:

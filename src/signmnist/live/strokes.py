@@ -29,9 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from signmnist.vision.geometry import PALM
+from signmnist.vision.geometry import PALM, WRIST, palm_length
 
-WRIST, MIDDLE_MCP = 0, 9  # the palm's length: the hand's own scale
 # letter -> (the hand shape that draws it, the fingertip that draws: little finger 20, index 8)
 LETTERS = {"J": ("I", 20), "Z": ("D", 8)}
 POINTS = 16  # a path is compared at this many points
@@ -194,22 +193,26 @@ class Strokes:
 
     def reset(self) -> None:
         """Forget the episode (the hand left, or a new stream)."""
-        self._t: list[float] = []
-        self._tips: list[np.ndarray] = []  # (4, 2) per frame: the J and Z fingertips, the palm's centre, the wrist
-        self._palm: list[float] = []
-        self._base: list[np.ndarray] = []  # (letters,) per frame: the base shapes' probabilities
+        # per frame: time, (4, 2) the J and Z fingertips, the palm's centre and the wrist in pixels, the palm's
+        # length, (letters,) the base shapes' probabilities
+        self._frames: list[tuple[float, np.ndarray, float, np.ndarray]] = []
         self._moving = False
         self._still_since: float | None = None
+
+    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The episode's frames as arrays: times (n,), points (n, 4, 2), palm lengths (n,), base shapes (n, letters)."""
+        t, tips, palm, base = zip(*self._frames, strict=True)
+        return np.array(t), np.stack(tips), np.array(palm), np.stack(base)
 
     def update(self, points: np.ndarray | None, probs: np.ndarray | None, t: float) -> list[Stroke]:
         """One frame: the landmarks (21, 2+) in pixels (None or NaN: no hand), the model's probabilities, its
         time -> the strokes whose episode this frame ended (most often none)."""
         if points is None or probs is None or not np.isfinite(points[:, :2]).all():
-            if self._t and t - self._t[-1] < DROPOUT:
+            if self._frames and t - self._frames[-1][0] < DROPOUT:
                 return []  # a frame or two without a hand (blur, a missed search) does not end a stroke
             return self._end(keep=False)  # a hand that leaves mid-stroke: what it drew so far is judged
         xy = np.asarray(points[:, :2], np.float64)
-        palm = float(np.linalg.norm(xy[MIDDLE_MCP] - xy[WRIST]))
+        palm = palm_length(xy)
         if not palm > 0:
             return self._end(keep=False)
         tips = np.concatenate([xy[[tip for _, tip in LETTERS.values()]], xy[list(PALM)].mean(0, keepdims=True),
@@ -220,7 +223,9 @@ class Strokes:
             return found + self.update(points, probs, t)
         base = np.array([np.asarray(probs, np.float64)[i] if i is not None else 0.0
                          for i in (self.base.get(k) for k in LETTERS)])  # fmt: skip
-        self._add(t, tips, palm, base)
+        self._frames.append((t, tips, palm, base))
+        if len(self._frames) > MAX_EPISODE:
+            del self._frames[0]
         return self._after(speed, t)
 
     def tracing(self) -> np.ndarray | None:
@@ -228,26 +233,21 @@ class Strokes:
         shows most, once it has moved for `MIN_S` seconds over `MIN_SIZE` palm lengths with the hand keeping its
         shape (`_drawn`) and no step over `SMOOTH` of the way; None: the hand is still, has barely moved,
         changes shape, jumped (a cut), or shows neither I nor D."""
-        if not self._moving or len(self._t) < 2 or self._t[-1] - self._t[0] < MIN_S:
+        if not self._moving or len(self._frames) < 2 or self._frames[-1][0] - self._frames[0][0] < MIN_S:
             return None
-        base = np.stack(self._base).mean(0)  # (letters,)
-        k = int(np.argmax(base))
-        tips = np.stack(self._tips)
+        _, tips, palm, base = self._columns()
+        k = int(np.argmax(base.mean(0)))
         steps = np.linalg.norm(np.diff(tips[:, k], axis=0), axis=1)  # a cut to another letter: one large step
         smooth = steps.max() <= SMOOTH * steps.sum()
-        drawing = base[k] >= BASE_MIN and smooth and _drawn(tips, np.array(self._palm), k, k)
+        drawing = base[:, k].mean() >= BASE_MIN and smooth and _drawn(tips, palm, k, k)
         return tips[:, k] if drawing else None
 
     def _speed(self, tips: np.ndarray, palm: float, t: float) -> float:
         """The faster fingertip's speed since the last frame, palm lengths a second (0 at the first)."""
-        if not self._t or t <= self._t[-1]:
+        if not self._frames or t <= self._frames[-1][0]:
             return 0.0
-        return float(np.linalg.norm(tips - self._tips[-1], axis=1).max() / palm / (t - self._t[-1]))
-
-    def _add(self, t: float, tips: np.ndarray, palm: float, base: np.ndarray) -> None:
-        self._t.append(t), self._tips.append(tips), self._palm.append(palm), self._base.append(base)
-        if len(self._t) > MAX_EPISODE:
-            del self._t[0], self._tips[0], self._palm[0], self._base[0]
+        last_t, last_tips = self._frames[-1][:2]
+        return float(np.linalg.norm(tips - last_tips, axis=1).max() / palm / (t - last_t))
 
     def _after(self, speed: float, t: float) -> list[Stroke]:
         """Start, go on with or end the episode after a frame moving at `speed`."""
@@ -257,17 +257,15 @@ class Strokes:
         if self._still_since is None:
             self._still_since = t
         if not self._moving:  # the hand is still: keep only the last frame, where a stroke would start
-            del self._t[:-1], self._tips[:-1], self._palm[:-1], self._base[:-1]
+            self._frames = self._frames[-1:]
             return []
         return self._end() if t - self._still_since >= STILL_S else []
 
     def _end(self, keep: bool = True) -> list[Stroke]:
         """The episode ended: its strokes; a new one starts from its last frame (`keep`) or from nothing."""
-        found = []
-        if self._moving and len(self._t) > 2:
-            found = find_strokes(np.array(self._t), np.stack(self._tips), np.array(self._palm), np.stack(self._base))
-        last = (self._t[-1:], self._tips[-1:], self._palm[-1:], self._base[-1:])
+        found = find_strokes(*self._columns()) if self._moving and len(self._frames) > 2 else []
+        last = self._frames[-1:]
         self.reset()
         if keep:
-            self._t, self._tips, self._palm, self._base = (list(x) for x in last)
+            self._frames = last
         return found

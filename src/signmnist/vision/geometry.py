@@ -12,6 +12,7 @@ import numpy as np
 BONES = [(0, 1), (0, 5), (9, 13), (13, 17), (5, 9), (0, 17), (1, 2), (2, 3), (3, 4), (5, 6), (6, 7), (7, 8),
           (9, 10), (10, 11), (11, 12), (13, 14), (14, 15), (15, 16), (17, 18), (18, 19), (19, 20)]  # fmt: skip
 PALM = (0, 1, 5, 9, 13, 17)
+WRIST, MIDDLE_MCP = 0, 9  # the palm's length, wrist to the middle finger's knuckle: the hand's own scale
 # The dataset's crops show the whole hand with a little space around it: 0.2 of the hand's extent a side was
 # fixed by eye on train images, not tuned on photos (a margin suggested by the train images' landmarks read
 # photos worse: docs/lab/2026-11-27_robust-model.md, the ablation).
@@ -20,6 +21,11 @@ MIN_BOX = 8  # pixels: a box never shrinks below this, whatever the landmarks
 # Fingers are drawn this share of the hand's extent wide (an adult finger is about an eighth of the span of an
 # open hand); fixed in advance, not tuned on any photos.
 FINGER_WIDTH = 0.12
+
+
+def palm_length(xy: np.ndarray) -> float:
+    """The palm's length in the image, landmarks (21, 2+) -> pixels (0 or NaN where it cannot be measured)."""
+    return float(np.linalg.norm(xy[MIDDLE_MCP, :2] - xy[WRIST, :2]))
 
 
 def hand_box(points: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int, int, int]:
