@@ -50,7 +50,7 @@ def built(rng: np.random.Generator) -> None:
 def thumb(rng: np.random.Generator, names: list[str]) -> None:
     places, said = sorted({hs.letters()[n].thumb for n in names}), []
     for name in names:
-        spec, target = hs.letters()[name], hints.measure(hs.mean_shape(name))
+        spec, target = hs.letters()[name], hints.target(name)
         for place in places:
             moved = replace(spec, thumb=place, thumb_offset=(0.0, 0.0, 0.05))
             at = hs.to_image(hs.pose(moved, 1, rng, 0.0), np.array([spec.view]), np.array([100.0]))[0]
@@ -89,7 +89,7 @@ def photos(root: Path) -> None:
         if found is None:
             continue
         said = hints.hint(found.points, photo.letter, found.right)
-        wanted, other = hints.measure(hs.mean_shape(photo.letter)), hints.measure(hs.mean_shape(read))
+        wanted, other = hints.target(photo.letter), hints.target(read)
         real = {k for k, (size, _) in hints.differences(other, wanted).items() if size > 1}
         total, silent = total + 1, silent + (not said)
         sensible += bool(said) and any(_names(k) in said for k in real)

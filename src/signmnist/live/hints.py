@@ -19,6 +19,7 @@ mirrored first (the built hands are right hands).
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -63,9 +64,15 @@ def hint(points: np.ndarray, letter: str, right: bool = True) -> str:
     nothing differs by more than its tolerance (or the letter has no built hand)."""
     if letter not in letters() or not np.isfinite(points).all():
         return ""
-    off = differences(measure(points, right), measure(mean_shape(letter)))
+    off = differences(measure(points, right), target(letter))
     worst = max(off, key=lambda k: off[k][0])
     return _words(worst, off[worst][1], letter) if off[worst][0] > 1 else ""
+
+
+@functools.cache  # a letter's built hand never changes: measured once, not at each frame a hint is asked for
+def target(letter: str) -> dict[str, object]:
+    """The measures of `letter`'s built hand (`measure` of `data.handshapes.mean_shape`)."""
+    return measure(mean_shape(letter))
 
 
 def differences(hand: dict, target: dict) -> dict[str, tuple[float, float]]:
@@ -94,7 +101,7 @@ def _words(kind: str, amount: float, letter: str) -> str:
         together = amount > 0  # the hand's fingers are further apart than the letter's
         return f"{'hold' if together else 'spread'} the index and middle fingers {'together' if together else 'apart'}"
     if kind == "point":
-        return f"point the fingers {_direction(measure(mean_shape(letter))['point'])}"
+        return f"point the fingers {_direction(target(letter)['point'])}"
     return "turn the palm towards the camera" if amount < 0 else "turn the palm away from the camera"
 
 

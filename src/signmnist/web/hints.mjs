@@ -68,11 +68,20 @@ function direction(degrees) {
   return a < 45 ? "up" : a > 135 ? "down" : "sideways";
 }
 
+const targets = new WeakMap(); // config -> Map(letter -> the measures of its built hand), measured once
+
+function targetOf(letter, config) {
+  if (!targets.has(config)) targets.set(config, new Map());
+  const known = targets.get(config);
+  if (!known.has(letter)) known.set(letter, measure(config.hands[letter], config));
+  return known.get(letter);
+}
+
 /** The one change that brings the hand nearest the letter's built hand, in words; "" when none is needed. */
 export function hint(points, letter, config, right = true) {
   const built = config.hands[letter];
   if (!built || !points || points.some((q) => q.some((v) => !Number.isFinite(v)))) return "";
-  const target = measure(built, config);
+  const target = targetOf(letter, config);
   const off = differences(measure(points, config, right), target, config);
   let worst = null;
   for (const k of Object.keys(off)) if (worst === null || off[k][0] > off[worst][0]) worst = k;
