@@ -147,7 +147,8 @@ function show(view, page, r, video = null) {
         `<span class="${i < p.index ? "done" : i === p.index ? "now" : ""}">${c}${i < p.index ? "✓" : ""}</span>`,
     )
     .join(" ");
-  drawTarget(page, target, view.right);
+  if (view.drawn !== `${target}${view.right}`) drawTarget(page, target, view.right); // only when it changes
+  view.drawn = `${target}${view.right}`;
   $("target-how").textContent = target ? howTo(page, target) : p.done ? "Done!" : "Pick a word and press Start.";
   $("practice-letter").textContent = r?.hand ? r.letter : "–";
   $("practice-confidence").textContent = r?.hand ? `${Math.round(100 * r.probability)}%` : "";

@@ -113,13 +113,16 @@ export class Practice {
     return { word: this.word, index: this.index, done: this.done, hint: this.hint, lettersPerMinute };
   }
 
-  /** Per letter: {n, seconds, skips, hints}, as kept in storage. */
+  /** Per letter: {n, seconds, skips, hints}, as kept in storage (read once; `save` keeps it up to date). */
   stats() {
-    try {
-      return JSON.parse(this.storage?.getItem(STORE) || "{}") || {};
-    } catch {
-      return {}; // an unreadable record starts again
+    if (this.record === undefined) {
+      try {
+        this.record = JSON.parse(this.storage?.getItem(STORE) || "{}") || {};
+      } catch {
+        this.record = {}; // an unreadable record starts again
+      }
     }
+    return this.record;
   }
 
   save() {
