@@ -147,3 +147,14 @@ def test_the_live_answer_carries_the_path_as_shares_of_the_frame():
     answer = frame_answer(result, tuple(LETTERS), (480, 640, 3))
     x, y = hand(path[11])[8, :2]
     assert answer["trace"][-1] == [round(x / 640, 4), round(y / 480, 4)] and len(answer["trace"]) >= 10
+
+
+def test_a_stroke_ended_by_the_hand_leaving_shows_at_once():
+    speller = Speller(LETTERS)
+    shown = frames([held("A", 0.4), drawn("Z", 0.6)])
+    for k, (points, probs) in enumerate(shown):
+        speller.update(probs, True, k / FPS, points)
+    for k in range(len(shown), len(shown) + 6):  # the hand leaves as the Z ends, for 0.2 s: longer than a
+        speller.update(None, False, k / FPS)  # dropout, shorter than the word's gap
+    assert speller.word_gap() > 0.2
+    assert speller.text == "AZ" and speller.state.pending == 2

@@ -133,7 +133,8 @@ class Speller:
         text when this frame changed it, else None."""
         self._hand, before = hand, self.text
         event = self.motion.update(points if hand else None, t)
-        self.drawn += self.strokes.update(points if hand else None, probs, t)
+        found = self.strokes.update(points if hand else None, probs, t)
+        self.drawn += found
         if hand and probs is not None:
             if self._quiet_since is not None and t - self._quiet_since >= self.word_gap():
                 self._finish(space=True)  # the pause just ended was a word's end (frames may come sparsely)
@@ -142,6 +143,8 @@ class Speller:
             self.word = self._word()
             self._decoded = None  # the word's letters keep the mean of all their frames, this one included
         else:
+            if found:  # a stroke the hand's leaving ended: in the word now, not when the hand comes back
+                self.word = self._word()
             self._quiet(t, hand)
         after = self.text
         if after == before:

@@ -80,14 +80,18 @@ export class Speller {
     this.now = t;
     const before = this.text;
     const event = this.motion.update(hand ? points : null, t);
-    this.drawn.push(...this.strokes.update(hand ? points : null, probs, t));
+    const found = this.strokes.update(hand ? points : null, probs, t);
+    this.drawn.push(...found);
     if (hand && probs) {
       // the pause just ended was a word's end (frames may come sparsely)
       if (this.quietSince !== null && t - this.quietSince >= this.wordGap()) this.finish(true);
       this.quietSince = null;
       this.search.update(probs, t, event);
       this.word = this.currentWord();
-    } else this.quiet(t, hand);
+    } else {
+      if (found.length) this.word = this.currentWord(); // a stroke the hand's leaving ended: in the word now
+      this.quiet(t, hand);
+    }
     const after = this.text;
     return after === before ? null : after;
   }
