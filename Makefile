@@ -74,13 +74,17 @@ web-packages:
 	elif command -v npm >/dev/null; then (cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund --silent); \
 	else echo "no npm: the static page's tests will skip"; fi
 
+## A pytest-xdist worker a core; the next idle worker takes the next test (tests/conftest.py gives each
+## worker its share of torch's threads). PARALLEL= runs them in one process.
+PARALLEL ?= -n auto --dist worksteal
+
 ## All tests, the slow ones included (what CI runs): Chromium (`make browser`) and the page's npm packages first.
 test: setup browser web-packages
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest --durations=15 $(PARALLEL)
 
 ## While working: the lint of both languages, then the fast tests (`slow` skipped; the page's JavaScript included).
 check: setup web-packages lint
-	$(BIN)/python -m pytest -q -m "not slow" --durations=5
+	$(BIN)/python -m pytest -q -m "not slow" --durations=5 $(PARALLEL)
 
 ## Headless Chromium for the web-page test (Debian packages); without it that one test skips.
 browser:

@@ -19,6 +19,19 @@ ROOT = Path(__file__).resolve().parents[1]
 LABELS = [c for c in range(25) if c != 9]
 
 
+def pytest_configure(config) -> None:
+    """Under pytest-xdist (`make test` runs a worker a core), each worker and the processes it starts get their
+    share of the cores: torch's threads spin while they wait, so two workers of two threads each on two cores
+    spend much of their time waiting for each other (docs/speed.md)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        import torch
+
+        share = max(1, (os.cpu_count() or 1) // workers)
+        torch.set_num_threads(share)
+        os.environ.setdefault("OMP_NUM_THREADS", str(share))  # the worker's own setting, for its subprocesses
+
+
 def make_rows(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """n rows covering every label; each class has its own bright square so a model can learn it."""
     rng = np.random.default_rng(seed)
