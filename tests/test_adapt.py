@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -13,9 +14,9 @@ from conftest import ROOT, assert_clean_failure, run_console, snapshot
 from signmnist.core.facts import TEST_CSV
 from signmnist.inference.runtime import load_classifier
 from signmnist.inference.signer import letter_folders, read_photos
-from signmnist.model import adaptation
+from signmnist.model import adaptation, configs
 from signmnist.model.adaptation import Recipe, Shots, accuracy, adapt_system, dataset_shots, trainable
-from signmnist.model.checkpoint import load_system
+from signmnist.model.checkpoint import load_checkpoint, load_system, load_systems
 from signmnist.model.graph import hand_found
 
 TEST_CSV = ROOT / TEST_CSV
@@ -100,6 +101,39 @@ def test_adapt_writes_a_model_every_command_reads(photo_model, hand_photos, tmp_
     args = ["export", f"--ckpt={out}", f"--out={tmp_path / 'a.onnx'}", f"--test_path={TEST_CSV}"]
     code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
     assert code == 0 and (tmp_path / "a.onnx").is_file(), err
+
+
+@pytest.mark.slow
+def test_adapt_teaches_every_member_of_make_runs_mean_and_writes_their_mean(photo_model, hand_photos, tmp_path, capfd,
+                                                                            monkeypatch):  # fmt: skip
+    # make run's layout: the first fit in checkpoints/photo/, each other seed's in checkpoints/photo-seedN/
+    seeds = configs.ensemble_seeds("photo")
+    first = tmp_path / "checkpoints/photo/best.ckpt"
+    for path in [first] + [tmp_path / f"checkpoints/photo-seed{s}/best.ckpt" for s in seeds[1:]]:
+        path.parent.mkdir(parents=True)
+        shutil.copy(photo_model["ckpt"], path)
+    photos, out = _letters_folder(hand_photos, tmp_path / "photos"), tmp_path / "me.ckpt"
+    args = ["adapt", f"--ckpt={first}", f"--photos={photos}", f"--out={out}", "--steps=10",
+            f"--train_path={TEST_CSV}", f"--test_path={TEST_CSV}"]  # fmt: skip
+    code, stdout, err = run_console(args, tmp_path, capfd, monkeypatch)
+    assert code == 0, err
+    assert f"each of the {len(seeds)} members of the mean" in stdout
+    members = load_systems(out)
+    assert len(members) == len(seeds) and load_checkpoint(out)["signmnist_adapted"]["members"] == len(seeds)
+    weights = [m.state_dict() for m in members]  # each member drew its own batches, so they differ
+    assert all(any(not (a[k] == b[k]).all() for k in a) for a, b in itertools.pairwise(weights))
+    # Every command reads the file as the mean of its members: the torch runtime, and the ONNX export.
+    shots = read_photos(letter_folders(photos), members[0].preprocess, 2).shots
+    mean = np.mean([adaptation.predict(m, shots) for m in members], axis=0)
+    assert np.allclose(load_classifier(out).predict(shots.views, shots.points), mean, atol=1e-5)
+    code, stdout, err = run_console(["export", f"--ckpt={out}", f"--out={tmp_path / 'me.onnx'}",
+                                     f"--test_path={TEST_CSV}"], tmp_path, capfd, monkeypatch)  # fmt: skip
+    assert code == 0 and "PASS" in stdout, err
+    assert np.allclose(load_classifier(tmp_path / "me.onnx").predict(shots.views, shots.points), mean, atol=1e-4)
+    # --ensemble=[] adapts --ckpt alone
+    code, stdout, err = run_console([*args[:4], "--out=one.ckpt", "--ensemble=[]", *args[4:]], tmp_path, capfd,
+                                    monkeypatch)  # fmt: skip
+    assert code == 0 and "members" not in stdout and len(load_systems(tmp_path / "one.ckpt")) == 1, err
 
 
 def _bad_photos(kind: str, d: Path, hand_photos: list[Path]) -> tuple[Path, str]:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # torch is imported only once the checks have passed
     from signmnist.model.adaptation import Recipe, Shots
     from signmnist.model.system import SignMNISTSystem
 
+    Systems = list[SignMNISTSystem]
+
 log = logging.getLogger(__name__)
 
 BASE_MODEL = Path("checkpoints/photo/best.ckpt")  # the photo model that `make run` trains
@@ -48,6 +50,7 @@ def adapt(
     photos: Path,
     out: Path,
     ckpt: Path = BASE_MODEL,
+    ensemble: list[Path] | None = None,
     steps: int = 300,
     seed: int = 0,
     workers: int | None = None,
@@ -64,8 +67,12 @@ def adapt(
     Args:
         photos: Folder of letter folders, DIR/<LETTER>/* (any image format `classify` reads).
         out: Where to write the adapted model (.ckpt).
-        ckpt: The base model: a Lightning checkpoint of a photo model (default: the one `make run` trains).
-        steps: Optimiser steps.
+        ckpt: The base model: a Lightning checkpoint of a photo model (default: the one `make run` trains), or
+            an adapted one (all its members adapt again).
+        ensemble: The other fits of the base model's mean: each adapts too, and the written model is the mean
+            of them all, as the default model is (default: `make run`'s other fits beside --ckpt,
+            checkpoints/photo-seedN/best.ckpt, where they exist; [] adapts --ckpt alone).
+        steps: Optimiser steps of each member.
         seed: Seed of the sampling and augmentation.
         workers: Threads decoding photos and searching them for hands (default: one per core).
         train_path: Dataset rows mixed into every step (CSV).
@@ -80,8 +87,8 @@ def adapt(
     from signmnist.model.adaptation import Recipe, dataset_shots, pick_device  # torch once the checks passed
 
     pick_device(device)
-    base = _load_base(Path(ckpt))
-    read = read_photos(folders, base.preprocess, workers)
+    base = _load_base(Path(ckpt), ensemble)
+    read = read_photos(folders, base[0].preprocess, workers)
     rows, test = dataset_shots(Path(train_path)), dataset_shots(Path(test_path))
     adapted = _train(base, read, rows, Recipe(steps=steps, seed=seed), device)
     _report(base, adapted, read, test)
@@ -90,21 +97,23 @@ def adapt(
     return 1 if read.unreadable else 0
 
 
-def _load_base(ckpt: Path) -> SignMNISTSystem:
-    from signmnist.model.checkpoint import load_system
+def _load_base(ckpt: Path, ensemble: list[Path] | None) -> Systems:
+    """The members to adapt: --ckpt's (an adapted ensemble holds several) and --ensemble's."""
+    from signmnist.inference.export import load_members
+    from signmnist.model.configs import member_checkpoints
 
     if ckpt.suffix.lower() == ".onnx":
         raise CheckpointError(f"--ckpt {ckpt}: adapt needs the Lightning checkpoint (.ckpt) it was exported from")
     if not ckpt.is_file() and ckpt == BASE_MODEL:
         raise CheckpointError(f"no --ckpt given and no model at {ckpt}: make it with `make run`, or pass --ckpt")
-    system = load_system(ckpt)
-    if system.landmark_net is None:
+    members = load_members(ckpt, member_checkpoints(ckpt) if ensemble is None else [Path(p) for p in ensemble])
+    if members[0].landmark_net is None:
         log.warning("%s reads no hand landmarks: only the image network's last layer adapts", ckpt)
-    return system
+    return members
 
 
-def _train(base: SignMNISTSystem, read: PhotoSet, rows: Shots, recipe: Recipe, device: str) -> SignMNISTSystem:
-    from signmnist.model.adaptation import adapt_system
+def _train(base: Systems, read: PhotoSet, rows: Shots, recipe: Recipe, device: str) -> Systems:
+    from signmnist.model.adaptation import adapt_members
 
     for error in read.unreadable:
         print(f"skipped: {error}", file=sys.stderr)
@@ -113,12 +122,13 @@ def _train(base: SignMNISTSystem, read: PhotoSet, rows: Shots, recipe: Recipe, d
         print(f"no hand found in {len(read.no_hand)} of {len(read.names)} photos (the image network still learns "
               f"from them): {shown}")  # fmt: skip
     letters = sorted({LETTERS[i] for i in read.shots.labels})
-    print(f"adapting to {len(read.names)} photos of {len(letters)} letters ({''.join(letters)})")
-    with Progress("adapting", recipe.steps, "step") as bar:
-        return adapt_system(base, read.shots, rows, recipe, on_step=lambda _: bar.update(), device=device)
+    mean = f", each of the {len(base)} members of the mean" if len(base) > 1 else ""
+    print(f"adapting to {len(read.names)} photos of {len(letters)} letters ({''.join(letters)}){mean}")
+    with Progress("adapting", recipe.steps * len(base), "step") as bar:
+        return adapt_members(base, read.shots, rows, recipe, on_step=lambda _: bar.update(), device=device)
 
 
-def _report(base: SignMNISTSystem, adapted: SignMNISTSystem, read: PhotoSet, test: Shots) -> None:
+def _report(base: Systems, adapted: Systems, read: PhotoSet, test: Shots) -> None:
     from signmnist.model.adaptation import accuracy
 
     photos = (accuracy(base, read.shots), accuracy(adapted, read.shots))
@@ -129,7 +139,7 @@ def _report(base: SignMNISTSystem, adapted: SignMNISTSystem, read: PhotoSet, tes
         print(f"warning: official test accuracy fell to {official[1]:.4f}; try fewer --steps", file=sys.stderr)
 
 
-def _write(ckpt: Path, adapted: SignMNISTSystem, out: Path, read: PhotoSet) -> None:
+def _write(ckpt: Path, adapted: Systems, out: Path, read: PhotoSet) -> None:
     from signmnist.model.adaptation import adapted_checkpoint
     from signmnist.model.checkpoint import atomic_torch_save, load_checkpoint
 

@@ -17,7 +17,7 @@ from signmnist.core.fsutil import atomic_output
 from signmnist.data.datafile import load_csv
 from signmnist.inference.provenance import official_accuracy, provenance, record_in
 from signmnist.inference.runtime import INPUT_NAME, LANDMARKS_NAME, ONNX_FORMAT, OUTPUT_NAME, OnnxClassifier
-from signmnist.model.checkpoint import load_system
+from signmnist.model.checkpoint import load_systems
 from signmnist.model.graph import Ensemble
 from signmnist.model.system import SignMNISTSystem
 
@@ -109,17 +109,17 @@ def describe_members(ckpt: Path, ensemble: list[Path]) -> str:
 
 def load_members(ckpt: Path, ensemble: list[Path]) -> list[SignMNISTSystem]:
     """The systems of `ckpt` and of every checkpoint in `ensemble`, checked to share one preprocessing."""
-    members = [load_system(ckpt)]
+    members = load_systems(ckpt)  # an adapted ensemble brings all its members
     for path in ensemble:
-        member = load_system(path)
-        if member.preprocess != members[0].preprocess:
-            ours, theirs = members[0].preprocess.to_dict(), member.preprocess.to_dict()
+        more = load_systems(path)
+        if more[0].preprocess != members[0].preprocess:
+            ours, theirs = members[0].preprocess.to_dict(), more[0].preprocess.to_dict()
             field = next(k for k in ours if ours[k] != theirs.get(k))
             raise SignMnistError(
                 f"--ensemble: {path} preprocesses differently from {ckpt} "
                 f"({field}: {theirs.get(field)!r} vs {ours[field]!r}); an ensemble shares one preprocessing"
             )
-        members.append(member)
+        members += more
     return members
 
 

@@ -85,12 +85,14 @@ class TorchClassifier:
         `preprocess`, and then `path` only names its source."""
         import torch
 
-        from signmnist.model.checkpoint import load_system
+        from signmnist.model.checkpoint import load_systems
+        from signmnist.model.graph import Ensemble
 
         self.source = Path(path)
-        if graph is None:
-            system = load_system(path)
-            graph, preprocess = system.inference_graph(), system.preprocess
+        if graph is None:  # an adapted ensemble's checkpoint holds every member: its answer is their mean
+            systems = load_systems(path)
+            graphs = [s.inference_graph() for s in systems]
+            graph, preprocess = graphs[0] if len(graphs) == 1 else Ensemble(graphs).eval(), systems[0].preprocess
         self._graph, self.preprocess = graph, preprocess
         self._torch = torch
 

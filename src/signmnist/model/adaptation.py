@@ -12,8 +12,8 @@ landmarks are also turned in depth, as if seen from another angle (`Recipe.tilt`
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,9 +26,13 @@ from signmnist.data import landmark_store
 from signmnist.data.datafile import load_csv
 from signmnist.model import evaluate
 from signmnist.model.augment import BatchAugment, augment_landmarks
+from signmnist.model.checkpoint import MEMBERS
 from signmnist.model.evaluate import predict_rows
-from signmnist.model.graph import hand_found, normalize_landmarks
+from signmnist.model.graph import Ensemble, hand_found, normalize_landmarks
 from signmnist.model.system import SignMNISTSystem
+
+# One system, or the members of an ensemble whose deployed answer is the mean of theirs.
+Members = SignMNISTSystem | Sequence[SignMNISTSystem]
 
 
 @dataclass
@@ -198,26 +202,56 @@ def pick_device(name: str | torch.device) -> torch.device:
     return device
 
 
-def adapted_checkpoint(base: dict[str, Any], adapted: SignMNISTSystem, info: dict[str, Any]) -> dict[str, Any]:
-    """The checkpoint of an adapted system: the base checkpoint's format and hyperparameters (its
-    preprocessing included), the adapted weights, and `info` on what it was adapted to. The base run's
-    optimiser, loops and log directory describe its training, not this model: left out."""
+def adapt_members(
+    bases: Members,
+    photos: Shots,
+    rows: Shots,
+    recipe: Recipe = Recipe(),
+    on_step: Callable[[int], None] | None = None,
+    device: str | torch.device | None = None,
+) -> list[SignMNISTSystem]:
+    """Each member of an ensemble adapted as `adapt_system` adapts one (`recipe.steps` each; member i draws
+    with seed `recipe.seed + i`, so the members stay different); `on_step` counts the steps of all of them."""
+    members, done = _as_list(bases), 0
+    adapted = []
+    for i, base in enumerate(members):
+        count = None if on_step is None else (lambda n, before=done: on_step(before + n))
+        adapted.append(adapt_system(base, photos, rows, replace(recipe, seed=recipe.seed + i), count, device))
+        done += recipe.steps
+    return adapted
+
+
+def adapted_checkpoint(base: dict[str, Any], adapted: Members, info: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint of an adapted system or ensemble: the base checkpoint's format and hyperparameters (its
+    preprocessing included), the adapted weights (the first member's where Lightning keeps them, the others'
+    under `checkpoint.MEMBERS`), and `info` on what it was adapted to. The base run's optimiser, loops and log
+    directory describe its training, not this model: left out."""
     keep = ("signmnist_format", "hyper_parameters", "pytorch-lightning_version", "epoch", "global_step")
+    members = _as_list(adapted)
     checkpoint = {k: base[k] for k in keep if k in base}
-    checkpoint["state_dict"] = adapted.state_dict()
-    checkpoint["signmnist_adapted"] = info
+    checkpoint["state_dict"] = members[0].state_dict()
+    if len(members) > 1:
+        checkpoint[MEMBERS] = [m.state_dict() for m in members[1:]]
+    checkpoint["signmnist_adapted"] = {**info, "members": len(members)}
     return checkpoint
 
 
-def predict(system: SignMNISTSystem, shots: Shots, batch: int = 1024) -> np.ndarray:
-    """The deployed answer of `system` for each example: probabilities (N, 25)."""
+def _as_list(systems: Members) -> list[SignMNISTSystem]:
+    return [systems] if isinstance(systems, SignMNISTSystem) else list(systems)
+
+
+def predict(systems: Members, shots: Shots, batch: int = 1024) -> np.ndarray:
+    """The deployed answer of a system (or the mean of an ensemble's) for each example: probabilities (N, 25)."""
+    members = _as_list(systems)
+    pre = members[0].preprocess
     views = torch.from_numpy(np.ascontiguousarray(shots.views))  # (N, V0, 28, 28)
     if views.shape[1] == 1:  # a dataset row stands for each of the model's views
-        views = views.expand(-1, system.preprocess.views, -1, -1)
-    points = shots.points if system.preprocess.landmarks else None
-    return predict_rows(system, views, points, batch, next(system.parameters()).device)
+        views = views.expand(-1, pre.views, -1, -1)
+    points = shots.points if pre.landmarks else None
+    graph = members[0] if len(members) == 1 else Ensemble([m.inference_graph() for m in members])
+    return predict_rows(graph, views, points, batch, next(members[0].parameters()).device)
 
 
-def accuracy(system: SignMNISTSystem, shots: Shots) -> float:
+def accuracy(systems: Members, shots: Shots) -> float:
     """Share of `shots` whose top-1 letter is right (`evaluate.accuracy` of the deployed answers)."""
-    return evaluate.accuracy(predict(system, shots), shots.labels)
+    return evaluate.accuracy(predict(systems, shots), shots.labels)

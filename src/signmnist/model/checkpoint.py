@@ -79,13 +79,36 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     return ckpt
 
 
+# An adapted ensemble is one file: the first member's weights where Lightning keeps them (`state_dict`), and
+# the other members' weights, same architecture and preprocessing, under this key.
+MEMBERS = "signmnist_members"
+
+
 def load_system(path: str | os.PathLike) -> SignMNISTSystem:
-    """Rebuild a trained system, in eval mode on the CPU, from its checkpoint alone.
+    """Rebuild a trained system, in eval mode on the CPU, from its checkpoint alone (of an adapted ensemble,
+    its first member: `load_systems` gives them all).
 
     Raises:
         CheckpointError: as `load_checkpoint`, or if the weights do not fit the stored architecture.
     """
+    return _system(path, load_checkpoint(path), "state_dict")
+
+
+def load_systems(path: str | os.PathLike) -> list[SignMNISTSystem]:
+    """Every member a checkpoint holds, each in eval mode on the CPU: one for a trained model, all of them for
+    an adapted ensemble (`signmnist adapt` of the mean of several fits), whose deployed answer is their mean.
+
+    Raises:
+        CheckpointError: as `load_system`.
+    """
     ckpt = load_checkpoint(path)
+    others = ckpt.get(MEMBERS, [])
+    if not isinstance(others, list) or not all(isinstance(m, dict) for m in others):
+        raise CheckpointError(f"{path}: {MEMBERS!r} is not a list of weights")
+    return [_system(path, ckpt, "state_dict")] + [_system(path, {**ckpt, "state_dict": m}, MEMBERS) for m in others]
+
+
+def _system(path: str | os.PathLike, ckpt: dict[str, Any], where: str) -> SignMNISTSystem:
     accepted = inspect.signature(SignMNISTSystem.__init__).parameters
     hparams = {k: v for k, v in ckpt.get("hyper_parameters", {}).items() if k in accepted}
     try:
@@ -94,5 +117,6 @@ def load_system(path: str | os.PathLike) -> SignMNISTSystem:
         system.load_state_dict(ckpt["state_dict"])
     except (KeyError, RuntimeError, TypeError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f"{path}: weights do not match the stored model ({first[:200]})") from None
+        at = "" if where == "state_dict" else f" (in {where})"
+        raise CheckpointError(f"{path}: weights{at} do not match the stored model ({first[:200]})") from None
     return system.eval()

@@ -148,28 +148,33 @@ class Teacher:
             job.state, job.message = "failed", str(e) if isinstance(e, SignMnistError) else f"{type(e).__name__}: {e}"
 
     def _loaded(self) -> tuple[Any, Any, Any]:
+        from signmnist.inference.export import load_members
         from signmnist.model.adaptation import dataset_shots
-        from signmnist.model.checkpoint import load_checkpoint, load_system
+        from signmnist.model.checkpoint import load_checkpoint
+        from signmnist.model.configs import member_checkpoints
 
-        if not self._cache:
-            self._cache = {"system": load_system(self.base), "ckpt": load_checkpoint(self.base),
+        if not self._cache:  # the base and, as `signmnist adapt` does, the other fits of its mean beside it
+            members = load_members(self.base, member_checkpoints(self.base))
+            self._cache = {"system": members, "ckpt": load_checkpoint(self.base),
                            "rows": dataset_shots(self.rows_csv), "test": dataset_shots(self.test_csv)}  # fmt: skip
         c = self._cache
         return c["system"], c["rows"], c["test"]
 
     def _adapt(self, job: Job, photos: list[tuple[str, bytes]]) -> dict[str, Any]:
-        from signmnist.model.adaptation import Recipe, accuracy, adapt_system
+        from signmnist.model.adaptation import Recipe, accuracy, adapt_members
 
         start = time.perf_counter()
         base, rows, test = self._loaded()
-        shots, skipped = _read(photos, base.preprocess)
-        job.state, job.message = "training", f"learning from {len(shots)} photos"
-        adapted = adapt_system(base, shots, rows, Recipe(steps=self.steps), on_step=lambda n: setattr(job, "step", n),
-                               device="auto")  # fmt: skip
+        pre = base[0].preprocess
+        shots, skipped = _read(photos, pre)
+        job.state, job.message, job.steps = "training", f"learning from {len(shots)} photos", self.steps * len(base)
+        adapted = adapt_members(base, shots, rows, Recipe(steps=self.steps), on_step=lambda n: setattr(job, "step", n),
+                                device="auto")  # fmt: skip
         job.state, job.message = "checking", "measuring on the official test set"
         info = {
             "photos": len(shots),
-            "letters": "".join(sorted({base.preprocess.labels[i] for i in shots.labels})),
+            "members": len(base),  # the fits of the mean, each adapted
+            "letters": "".join(sorted({pre.labels[i] for i in shots.labels})),
             "skipped": skipped,
             "no_hand": int(np.isnan(shots.points).any(axis=(1, 2)).sum()),
             "photos_before": round(accuracy(base, shots), 4),
@@ -213,12 +218,13 @@ def _read(photos: list[tuple[str, bytes]], preprocess: Any) -> tuple[Any, list[s
 def _taught(name: str, adapted: Any, base_ckpt: dict, base: Path, info: dict) -> Taught:
     import torch
 
+    from signmnist.inference.export import inference_graph
     from signmnist.inference.runtime import TorchClassifier
     from signmnist.model.adaptation import adapted_checkpoint
 
     buffer = io.BytesIO()
     torch.save(adapted_checkpoint(base_ckpt, adapted, {"base": str(base), "name": name, **info}), buffer)
-    classifier = TorchClassifier(f"{name} (adapted)", graph=adapted.inference_graph(), preprocess=adapted.preprocess)
+    classifier = TorchClassifier(f"{name} (adapted)", graph=inference_graph(adapted), preprocess=adapted[0].preprocess)
     return Taught(new_token(), name, classifier, buffer.getvalue(), info)
 
 

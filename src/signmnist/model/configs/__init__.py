@@ -30,6 +30,13 @@ def ensemble_seeds(name: str) -> list[int]:
     return [int(s) for s in load(name).get("ensemble_seeds", [])]
 
 
+def member_checkpoints(first: Path, name: str = "photo") -> list[Path]:
+    """The other fits of `make run`'s mean beside its first fit's checkpoint, where they exist: for
+    checkpoints/photo/best.ckpt, checkpoints/photo-seedN/best.ckpt for each other seed of `ensemble_seeds`."""
+    folders = (first.parent.with_name(f"{first.parent.name}-seed{s}") for s in ensemble_seeds(name)[1:])
+    return [path for folder in folders if (path := folder / first.name).is_file()]
+
+
 def load(name: str) -> dict[str, Any]:
     """A shipped config as a dict (what differs from the code's defaults)."""
     import yaml
