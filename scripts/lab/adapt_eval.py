@@ -1,9 +1,11 @@
 """How well `signmnist adapt` teaches the photo model one source's hands: the fixed protocol of docs/real-photos.md.
 
-    python scripts/lab/adapt_eval.py [--ckpt checkpoints/photo/best.ckpt] [--photos ../shared/photos]
+    python scripts/lab/adapt_eval.py [--ckpt checkpoints/photo/best.ckpt] [--members N] [--photos ../shared/photos]
                                  [--shots 1 3 5] [--draws 3] [--parts deep] [--steps 300] [--lr 0.002]
                                  [--rows 128] [--smoothing S] [--tilt 40] [--sources NAME ...]
 
+The base is --ckpt and the other fits of `make run`'s mean beside it (checkpoints/photo-seedN/), the first
+--members of them (default: all, as `signmnist adapt` does; 1: --ckpt alone), sharing --steps among them.
 For each source with at least max(shots) + 1 photos of every letter it holds: draw k photos per letter
 (seeded by source, k and draw), adapt the base model on them, and measure the adapted model on that
 source's remaining photos, on every other source, and on the official test set. The one place where these
@@ -19,8 +21,9 @@ import numpy as np
 from fusion_lab import decoded_photos
 
 from signmnist.core.facts import TEST_CSV, TRAIN_CSV
-from signmnist.model.adaptation import Recipe, Shots, accuracy, adapt_system, dataset_shots
-from signmnist.model.checkpoint import load_system
+from signmnist.inference.export import load_members
+from signmnist.model.adaptation import Recipe, Shots, accuracy, adapt_members, dataset_shots
+from signmnist.model.configs import member_checkpoints
 
 
 def read_sources(root: Path, system) -> dict[str, Shots]:
@@ -47,6 +50,7 @@ def merged(parts: list[Shots]) -> Shots:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ckpt", default="checkpoints/photo/best.ckpt")
+    ap.add_argument("--members", type=int, default=None, help="fits of the mean to adapt (default: all)")
     ap.add_argument("--photos", default="../shared/photos")
     ap.add_argument("--shots", type=int, nargs="+", default=[1, 3, 5])
     ap.add_argument("--draws", type=int, default=3)
@@ -60,12 +64,12 @@ def main() -> None:
     ap.add_argument("--tilt", type=float, default=Recipe.tilt, help="largest turn of the signer's landmarks, degrees")
     ap.add_argument("--sources", nargs="+", default=None, help="adapt to these sources only (default: every one)")
     args = ap.parse_args()
-    base = load_system(args.ckpt)
-    sources = read_sources(Path(args.photos), base)
+    base = load_members(Path(args.ckpt), member_checkpoints(Path(args.ckpt)))[: args.members]
+    sources = read_sources(Path(args.photos), base[0])
     rows, test = dataset_shots(TRAIN_CSV), dataset_shots(TEST_CSV)
     base_acc = {s: accuracy(base, sh) for s, sh in sources.items()}
     print(
-        f"base {args.ckpt}: "
+        f"base {args.ckpt} ({len(base)} fits): "
         + ", ".join(f"{s} {a:.1%}" for s, a in base_acc.items())
         + f"; test {accuracy(base, test):.4f}"
     )
@@ -89,7 +93,7 @@ def main() -> None:
                 start = time.perf_counter()
                 recipe = Recipe(args.steps, args.lr, rows_per_step=args.rows, seed=d, parts=args.parts,
                                 label_smoothing=args.smoothing, tilt=args.tilt)  # fmt: skip
-                model = adapt_system(base, shots.subset(train), rows, recipe)
+                model = adapt_members(base, shots.subset(train), rows, recipe)
                 secs.append(time.perf_counter() - start)
                 same.append(accuracy(model, shots.subset(held)))
                 base_held.append(accuracy(base, shots.subset(held)))

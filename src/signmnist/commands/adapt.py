@@ -72,7 +72,7 @@ def adapt(
         ensemble: The other fits of the base model's mean: each adapts too, and the written model is the mean
             of them all, as the default model is (default: `make run`'s other fits beside --ckpt,
             checkpoints/photo-seedN/best.ckpt, where they exist; [] adapts --ckpt alone).
-        steps: Optimiser steps of each member.
+        steps: Optimiser steps in all, shared among the members of the mean.
         seed: Seed of the sampling and augmentation.
         workers: Threads decoding photos and searching them for hands (default: one per core).
         train_path: Dataset rows mixed into every step (CSV).
@@ -113,7 +113,7 @@ def _load_base(ckpt: Path, ensemble: list[Path] | None) -> Systems:
 
 
 def _train(base: Systems, read: PhotoSet, rows: Shots, recipe: Recipe, device: str) -> Systems:
-    from signmnist.model.adaptation import adapt_members
+    from signmnist.model.adaptation import adapt_members, member_steps
 
     for error in read.unreadable:
         print(f"skipped: {error}", file=sys.stderr)
@@ -124,7 +124,7 @@ def _train(base: Systems, read: PhotoSet, rows: Shots, recipe: Recipe, device: s
     letters = sorted({LETTERS[i] for i in read.shots.labels})
     mean = f", each of the {len(base)} members of the mean" if len(base) > 1 else ""
     print(f"adapting to {len(read.names)} photos of {len(letters)} letters ({''.join(letters)}){mean}")
-    with Progress("adapting", recipe.steps * len(base), "step") as bar:
+    with Progress("adapting", member_steps(recipe.steps, len(base)), "step") as bar:
         return adapt_members(base, read.shots, rows, recipe, on_step=lambda _: bar.update(), device=device)
 
 

@@ -210,15 +210,23 @@ def adapt_members(
     on_step: Callable[[int], None] | None = None,
     device: str | torch.device | None = None,
 ) -> list[SignMNISTSystem]:
-    """Each member of an ensemble adapted as `adapt_system` adapts one (`recipe.steps` each; member i draws
-    with seed `recipe.seed + i`, so the members stay different); `on_step` counts the steps of all of them."""
+    """Each member of an ensemble adapted as `adapt_system` adapts one, sharing `recipe.steps` among them (so a
+    mean of three takes the time of one fit's adaptation: three fits of 100 steps read a signer's other
+    photos at least as well as one of 300, docs/real-photos.md); member i draws with seed `recipe.seed + i`,
+    so the members stay different. `on_step` counts the steps of all of them (`member_steps` in all)."""
     members, done = _as_list(bases), 0
+    each = replace(recipe, steps=member_steps(recipe.steps, len(members)) // len(members))
     adapted = []
     for i, base in enumerate(members):
         count = None if on_step is None else (lambda n, before=done: on_step(before + n))
-        adapted.append(adapt_system(base, photos, rows, replace(recipe, seed=recipe.seed + i), count, device))
-        done += recipe.steps
+        adapted.append(adapt_system(base, photos, rows, replace(each, seed=recipe.seed + i), count, device))
+        done += each.steps
     return adapted
+
+
+def member_steps(steps: int, members: int) -> int:
+    """The steps that `adapt_members` takes in all: `steps` shared evenly among `members`, at least one each."""
+    return max(1, steps // members) * members
 
 
 def adapted_checkpoint(base: dict[str, Any], adapted: Members, info: dict[str, Any]) -> dict[str, Any]:

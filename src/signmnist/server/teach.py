@@ -79,7 +79,7 @@ class Teacher:
         base: The Lightning checkpoint to adapt (None: teaching unavailable, `unavailable` says why).
         rows: Dataset CSV mixed into every step (with its shipped landmarks).
         test: Official test CSV, measured after each adaptation.
-        steps: Optimiser steps of each adaptation.
+        steps: Optimiser steps of each adaptation, shared among the fits of the mean.
         shelf: Where adapted models go.
         max_queue: Most jobs waiting behind the running one; more are refused with 503.
     """
@@ -161,13 +161,14 @@ class Teacher:
         return c["system"], c["rows"], c["test"]
 
     def _adapt(self, job: Job, photos: list[tuple[str, bytes]]) -> dict[str, Any]:
-        from signmnist.model.adaptation import Recipe, accuracy, adapt_members
+        from signmnist.model.adaptation import Recipe, accuracy, adapt_members, member_steps
 
         start = time.perf_counter()
         base, rows, test = self._loaded()
         pre = base[0].preprocess
         shots, skipped = _read(photos, pre)
-        job.state, job.message, job.steps = "training", f"learning from {len(shots)} photos", self.steps * len(base)
+        job.steps = member_steps(self.steps, len(base))
+        job.state, job.message = "training", f"learning from {len(shots)} photos"
         adapted = adapt_members(base, shots, rows, Recipe(steps=self.steps), on_step=lambda n: setattr(job, "step", n),
                                 device="auto")  # fmt: skip
         job.state, job.message = "checking", "measuring on the official test set"
@@ -236,7 +237,7 @@ class TeachOptions:
         teach_from: The Lightning checkpoint to adapt (default: the served model if it is one, else
             best.ckpt beside the served .onnx).
         max_taught: Most taught models held at once, everyone's together (the least recently used is let go).
-        steps: Optimiser steps of each adaptation.
+        steps: Optimiser steps of each adaptation, shared among the fits of the mean.
         max_queue: Most teaching jobs waiting behind the running one (one a client); more get HTTP 503.
         train_path: Dataset rows mixed into the adaptation.
         test_path: Official test set, measured after each adaptation.
