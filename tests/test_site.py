@@ -185,3 +185,78 @@ def test_the_benchmark_times_the_page_and_compares_its_letters_with_pythons(hand
     assert float(plain[5]) > 0 and float(plain[6]) > 0 and isolated[5] == "–" and float(isolated[6]) > 0
     text = table.markdown()
     assert f"of {len(hand_photos)} photos; accuracy page" in text and text.count("target ") == 4
+
+
+CALL = (
+    "const [path, args, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]]; "
+    "path.split('.').reduce((o, k) => o[k], window.signmnist)(...args).then(done, (e) => done({error: e.message}));"
+)
+
+
+def _hook(browser, path: str, *args):
+    """Call a window.signmnist function and wait for its promise: its value, or {"error": message}."""
+    return browser.execute_async_script(CALL, path, list(args))
+
+
+@pytest.mark.slow
+def test_the_page_teaches_a_hand_on_the_device_keeps_it_and_exports_what_classify_reads(
+    site, tmp_path, capfd, monkeypatch
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    photos = site["photos"]
+    urls = [f"photo{i}{p.suffix}" for i, p in enumerate(photos)]
+    by_letter: dict[str, list[str]] = {}
+    for url, p in zip(urls, photos, strict=True):
+        by_letter.setdefault(p.parent.name, []).append(url)
+    browser = _page(site["url"])
+    try:
+        base = [_hook(browser, "classifyUrl", u) for u in urls]
+        for bad, needle in (({"A": []}, "no photos of A"), ({"J": urls[:1]}, "J is not a letter"), ({}, "no photos")):
+            assert needle in _hook(browser, "teach.fromUrls", bad)["error"]
+            assert needle in browser.find_element(By.ID, "teach-status").text
+        done = _hook(browser, "teach.fromUrls", by_letter)
+        assert done["photos"] == len(urls) and done["seconds"] < 60, done
+        assert browser.execute_script("return window.signmnist.teach.state()")["taught"]["photos"] == len(urls)
+        taught = [_hook(browser, "classifyUrl", u) for u in urls]
+        right = [sum(r["letter"] == p.parent.name for r, p in zip(rs, photos, strict=True)) for rs in (base, taught)]
+        assert right[1] >= right[0] and right[1] >= len(urls) - 2, right  # it learnt the photos it was shown
+        # What the page keeps in IndexedDB is the file its Export writes, and `classify --ckpt` reads it alike.
+        head = browser.execute_async_script(KEPT)
+        (tmp_path / "me.json").write_text(head)
+        monkeypatch.setenv("SIGNMNIST_MODEL", str(site["folder"] / "model.onnx"))
+        code, out, err = run_console(["classify", "--ckpt=me.json", "--json", *map(str, photos)], tmp_path, capfd,
+                                     monkeypatch)  # fmt: skip
+        assert code == 0, err
+        python = [json.loads(line)["letter"] for line in out.splitlines()]
+        assert sum(a == b["letter"] for a, b in zip(python, taught, strict=True)) >= len(urls) - 1
+        # Kept across a reload; reset goes back to the base model's answers and forgets it.
+        browser.refresh()
+        browser.execute_async_script("const d = arguments[0]; window.signmnist.ready.then(() => d());")
+        assert _hook(browser, "classifyUrl", urls[0])["probability"] == pytest.approx(taught[0]["probability"])
+        _hook(browser, "teach.reset")
+        assert [_hook(browser, "classifyUrl", u)["letter"] for u in urls] == [r["letter"] for r in base]
+        # A saved model that cannot be read is a message, and the base model reads.
+        browser.execute_async_script(PUT_GARBAGE)
+        browser.refresh()
+        browser.execute_async_script("const d = arguments[0]; window.signmnist.ready.then(() => d());")
+        browser.find_element(By.ID, "tab-teach").click()
+        WebDriverWait(browser, 10).until(lambda b: "could not be read" in b.find_element(By.ID, "teach-status").text)
+        assert browser.execute_script("return window.signmnist.teach.state()")["taught"] is None
+        # A full storage quota: the taught model is in use all the same, and the page says how to keep it.
+        browser.execute_script("IDBObjectStore.prototype.put = () => { throw new DOMException('full', "
+                               "'QuotaExceededError'); };")  # fmt: skip
+        assert _hook(browser, "teach.fromUrls", by_letter)["photos"] == len(urls)
+        assert "storage is full" in browser.find_element(By.ID, "teach-model").text
+        assert browser.execute_script("return window.signmnist.teach.state()")["taught"]["photos"] == len(urls)
+    finally:
+        browser.quit()
+
+
+KEPT = """const done = arguments[0]; const open = indexedDB.open("signmnist", 1);
+open.onsuccess = () => { const r = open.result.transaction("taught").objectStore("taught").get("head");
+  r.onsuccess = () => done(r.result); };"""
+PUT_GARBAGE = """const done = arguments[0]; const open = indexedDB.open("signmnist", 1);
+open.onsuccess = () => { const tx = open.result.transaction("taught", "readwrite");
+  tx.objectStore("taught").put("{not json", "head"); tx.oncomplete = () => done(); };"""

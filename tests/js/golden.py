@@ -162,10 +162,37 @@ def hints_case() -> list[dict]:
     return cases
 
 
+def teach_case() -> dict:
+    """A signer whose A, C, E, ... (the first 12 letters' every other one) the model reads as the letter after
+    it, the signed one second best: 4 photos a letter of answers (probabilities), the head Python fits on
+    them, and what it makes of 40 more answers."""
+    from signmnist.inference import taught
+
+    rng, c = np.random.default_rng(5), len(LETTERS)
+    labels = np.repeat(np.arange(c), 4)
+
+    def answers(truth: np.ndarray) -> np.ndarray:
+        read = np.where((truth < 12) & (truth % 2 == 0), truth + 1, truth)
+        return rng.dirichlet(np.full(c, 0.3), len(truth)) * 0.1 + np.eye(c)[read] * 0.55 + np.eye(c)[truth] * 0.35
+
+    truth = rng.integers(0, c, 40)
+    probs, more = answers(labels), answers(truth)
+    weights, bias = taught.fit_head(taught.log_probs(probs), labels)
+    return {
+        "probs": probs.tolist(),
+        "labels": labels.tolist(),
+        "weights": weights.tolist(),
+        "bias": bias.tolist(),
+        "more": more.tolist(),
+        "truth": truth.tolist(),
+        "taught": taught.apply_head(more, weights, bias).astype(float).tolist(),
+    }
+
+
 def goldens() -> dict[str, object]:
     """Every golden file's name and content."""
     return {"page.json": page_config(), "preprocess.json": preprocess_cases(), "spelling.json": spelling_case(),
-            "drawn.json": drawn_case(), "hints.json": hints_case()}  # fmt: skip
+            "drawn.json": drawn_case(), "hints.json": hints_case(), "teach.json": teach_case()}  # fmt: skip
 
 
 def write(folder: Path = HERE) -> None:

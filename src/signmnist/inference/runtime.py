@@ -141,8 +141,8 @@ def choose_default() -> tuple[Path, str]:
 
 
 def load_classifier(path: str | os.PathLike | None = None) -> Classifier:
-    """Load a `.onnx` export with ONNX Runtime (torch-free), anything else as a Lightning checkpoint;
-    None: the default model (`default_model`).
+    """Load a `.onnx` export with ONNX Runtime (torch-free), a `.json` head the offline page taught on top of
+    its model, anything else as a Lightning checkpoint; None: the default model (`default_model`).
 
     Raises:
         CheckpointError: the file is missing, corrupt, unsafe or not a signmnist model.
@@ -150,7 +150,25 @@ def load_classifier(path: str | os.PathLike | None = None) -> Classifier:
     path = default_model() if path is None else path
     if Path(path).suffix.lower() == ".onnx":
         return OnnxClassifier(path)
+    if Path(path).suffix.lower() == ".json":
+        return _taught(Path(path))
     return TorchClassifier(path)
+
+
+def _taught(path: Path) -> Classifier:
+    """A head the offline page exported (`taught.TaughtHead`) on the model it was taught on: the first of
+    $SIGNMNIST_MODEL, `make run`'s model here and the model in the package whose bytes are that model's."""
+    from signmnist.inference.taught import TaughtClassifier, TaughtHead, sha256
+
+    head = TaughtHead.read(path)
+    candidates = [Path(p) for p in (os.environ.get("SIGNMNIST_MODEL"), DEFAULT_MODEL, bundled_model()) if p]
+    for model in candidates:
+        if model.suffix.lower() == ".onnx" and model.is_file() and sha256(model) == head.model:
+            return TaughtClassifier(head, OnnxClassifier(model), path)
+    raise CheckpointError(
+        f"{path}: taught on the model with SHA-256 {head.model[:12]}…, which is none of "
+        f"{', '.join(map(str, candidates))}; point $SIGNMNIST_MODEL at the .onnx it was taught on"
+    )
 
 
 def stack_views(images: list[np.ndarray], views: int) -> np.ndarray:

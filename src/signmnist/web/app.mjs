@@ -6,6 +6,7 @@ import { mountPractice } from "./practice-view.mjs";
 import * as engine from "./signmnist.mjs";
 import { drawSkeleton as drawBones, drawTrace } from "./skeleton.mjs";
 import { Speller } from "./speller.mjs";
+import { mountTeach } from "./teach-view.mjs";
 import { showTranscript } from "./transcript.mjs";
 
 const $ = (id) => document.getElementById(id);
@@ -33,6 +34,11 @@ const practiceReady = ready.then((meta) => {
   practice = mountPractice(meta.page, meta.labels, (video, ms) => engine.classifyFrame(video, ms));
   return practice;
 });
+let teach = null; // the Teach tab's hook, once the models are loaded
+const teachReady = ready.then((meta) => {
+  teach = mountTeach(meta, engine);
+  return teach;
+});
 window.signmnist = {
   ready,
   classifyUrl: async (url) => {
@@ -49,6 +55,19 @@ window.signmnist = {
     },
     /** {word, index, done, hint, lettersPerMinute} */
     state: () => (practice ? practice.state() : { word: "", index: 0, done: false, hint: "", lettersPerMinute: 0 }),
+  },
+  teach: {
+    /** Teach the model this signer's hand from photos at same-origin URLs, {A: [url, ...], ...}; resolves
+     * once the taught model is in use (classifyUrl, Live and Practice read with it). */
+    fromUrls: async (byLetter) => {
+      const t = await teachReady;
+      mode("teach"); // the Teach tab shows the progress and what was learnt
+      return t.fromUrls(byLetter);
+    },
+    /** Back to the base model (and forget the taught one kept in this browser). */
+    reset: async () => (await teachReady).reset(),
+    /** {taught: what the model in use was taught on, or null; busy} */
+    state: () => (teach ? teach.state() : { taught: null, busy: false }),
   },
 };
 
@@ -222,13 +241,14 @@ $("show-raw").addEventListener("change", (e) => {
 
 /* ---------- Tabs ---------- */
 function mode(name) {
-  for (const m of ["photo", "live", "practice"]) {
+  for (const m of ["photo", "live", "practice", "teach"]) {
     $(`${m}-mode`).hidden = m !== name;
     $(`tab-${m}`).setAttribute("aria-selected", String(m === name));
   }
   if (name !== "live") stopLive();
   if (name !== "practice") practice?.stop();
+  if (name !== "teach") teach?.stop();
 }
-for (const name of ["photo", "live", "practice"]) {
+for (const name of ["photo", "live", "practice", "teach"]) {
   $(`tab-${name}`).addEventListener("click", () => mode(name));
 }

@@ -5,6 +5,7 @@ Torch-free, so that `serve` of an ONNX model answers /page.json without importin
 
 from __future__ import annotations
 
+from signmnist.inference import taught
 from signmnist.live import decoder, hints, sequence, speller, strokes
 from signmnist.live.decoder import WEIGHT
 from signmnist.vision import geometry, hands, images, landmarks
@@ -21,6 +22,8 @@ PAGE = (
     "motion.mjs",
     "decoder.mjs",
     "language.mjs",
+    "teach.mjs",
+    "teach-view.mjs",
     *SHARED,
 )
 
@@ -69,6 +72,8 @@ def page_config(prior: float = WEIGHT) -> dict:
                     "ref_fps": sequence.REF_FPS, "floor": sequence.FLOOR, "lead": speller.LEAD, "glue": speller.GLUE,
                     "stroke_p": strokes.STROKE_P, "strokes": strokes_config()},
         "practice": practice_config(),
+        "teach": {"format": taught.FORMAT, "strength": taught.STRENGTH, "steps": taught.STEPS, "lr": taught.LR,
+                  "floor": taught.FLOOR},
         "decoder": {"weight": prior, "floor": decoder.FLOOR, "beam": decoder.BEAM, "per_letter": decoder.PER_LETTER,
                     "known": decoder.KNOWN, "memo": decoder.MEMO},
     }  # fmt: skip

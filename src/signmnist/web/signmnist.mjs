@@ -3,6 +3,7 @@
 // no request leaves the static server. `window.signmnist` is the automation hook (ready, classifyUrl).
 
 import { configure, fillsFrame, toGray, views } from "./preprocess.mjs";
+import { applyHead } from "./teach.mjs";
 import * as ort from "./vendor/ort/ort.wasm.min.mjs";
 import { HandLandmarker } from "./vendor/tasks-vision/vision_bundle.mjs";
 
@@ -10,6 +11,12 @@ import { HandLandmarker } from "./vendor/tasks-vision/vision_bundle.mjs";
 // least confidence, the retry's pad, the largest side a photo is read at, the side small images are upscaled
 // to and the pad they get, all read from signmnist.vision by `signmnist web`)
 let meta, session, photoHands, videoHands;
+let head = null; // a head taught on this device (teach.mjs), or null: the model as it was exported
+
+/** Read with a taught head from now on (null: the base model). */
+export function useHead(taught) {
+  head = taught;
+}
 
 /** A gzipped file of this folder, unpacked by the browser (signmnist web stores the large files gzipped). */
 async function gunzip(url) {
@@ -111,8 +118,8 @@ export function findHand(canvas, pads = [0, meta.page.hand.retry_pad]) {
   return null;
 }
 
-/** Classify a grayscale image and its hand: {letter, probability, top, hand}. */
-export async function classifyGray(gray, w, h, hand) {
+/** Classify a grayscale image and its hand: {letter, probability, top, hand}; `taught`: through the head. */
+export async function classifyGray(gray, w, h, hand, taught = true) {
   const pre = meta.preprocess,
     masks = pre.mask_tta ? [true, false] : [pre.mask_hand];
   const input = views(gray, w, h, hand && pre.crop === "hand" ? hand.points : null, masks, pre.image_size);
@@ -122,7 +129,9 @@ export async function classifyGray(gray, w, h, hand) {
     if (hand) for (const [i, p] of hand.points.entries()) flat.set(p, 3 * i);
     feeds.landmarks = new ort.Tensor("float32", flat, [1, 21, 3]);
   }
-  const probs = Array.from((await session.run(feeds)).probabilities.data);
+  let probs = Array.from((await session.run(feeds)).probabilities.data);
+  const base = probs;
+  if (head && taught) probs = applyHead(probs, head, meta.page.teach);
   const order = probs
     .map((p, i) => [p, i])
     .sort((a, b) => b[0] - a[0])
@@ -131,6 +140,7 @@ export async function classifyGray(gray, w, h, hand) {
     letter: meta.labels[order[0][1]],
     probability: order[0][0],
     probs,
+    base,
     top: order.map(([p, i]) => ({ letter: meta.labels[i], probability: p })),
     hand: hand ? hand.points : null,
     right: hand ? hand.right : null,
@@ -138,7 +148,7 @@ export async function classifyGray(gray, w, h, hand) {
 }
 
 /** Classify a decoded image (an <img>, ImageBitmap or canvas) as `signmnist classify` does a photo. */
-export async function classifyImage(image) {
+export async function classifyImage(image, taught = true) {
   let w = image.naturalWidth || image.width,
     h = image.naturalHeight || image.height;
   const scale = Math.min(1, meta.page.image.max_side / Math.max(w, h)); // large photos read smaller, as in Python
@@ -148,7 +158,7 @@ export async function classifyImage(image) {
   // a hand that fills a uniform backdrop is searched edge-padded first, as images.load_image does
   const pad = meta.page.hand.retry_pad;
   const hand = findHand(canvas, fillsFrame(gray, w, h) ? [pad, 0] : [0, pad]);
-  return classifyGray(gray, w, h, hand);
+  return classifyGray(gray, w, h, hand, taught);
 }
 
 /** Classify one video frame (tracked: the landmarker in video mode) at `ms` milliseconds. */
@@ -161,10 +171,21 @@ export async function classifyFrame(video, ms) {
   return classifyGray(gray, w, h, hand);
 }
 
+/** An image at a (same-origin) URL, read as classifyImage reads it (throws an Error naming the URL). */
+export async function readUrl(url, taught = true) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  let image;
+  try {
+    image = await createImageBitmap(await response.blob(), { imageOrientation: "from-image" });
+  } catch {
+    throw new Error(`${url}: not an image this browser can decode`);
+  }
+  return classifyImage(image, taught);
+}
+
 /** The automation hook's classifyUrl: an image at a (same-origin) URL -> {letter, probability, hand, top}. */
 export async function classifyUrl(url) {
-  const blob = await (await fetch(url)).blob();
-  const image = await createImageBitmap(blob, { imageOrientation: "from-image" });
-  const { letter, probability, hand, top } = await classifyImage(image);
+  const { letter, probability, hand, top } = await readUrl(url);
   return { letter, probability, hand, top };
 }

@@ -20,6 +20,7 @@ from pathlib import Path
 from signmnist.core.errors import SignMnistError
 from signmnist.inference.export import export
 from signmnist.inference.runtime import default_model, load_classifier
+from signmnist.inference.taught import sha256
 from signmnist.live.decoder import WEIGHT, check_weight
 from signmnist.live.language import WORDS_FILE
 from signmnist.vision import hands
@@ -95,7 +96,7 @@ def _write(site: Path, modules: Path, ckpt: Path | None, prior: float) -> None:
         shutil.copyfile(model, site / "model.onnx")
     classifier = load_classifier(site / "model.onnx")
     meta = {"labels": list(classifier.preprocess.labels), "preprocess": classifier.preprocess.to_dict(),
-            "source": model.name, "page": page_config(prior)}  # fmt: skip
+            "source": model.name, "sha256": sha256(site / "model.onnx"), "page": page_config(prior)}  # fmt: skip
     (site / "model.json").write_text(json.dumps(meta, indent=1))
 
 
