@@ -5,7 +5,7 @@
 Each seed (by default 42, the one `make run` trains, then 7 and 1) is `signmnist fit --config photo` plus the flags,
 timed as a whole command, then `signmnist eval-photos` of its best checkpoint; checkpoints and results go
 to reports/seeds/LABEL/. Prints one markdown row a seed: official test accuracy, photos overall, per
-source, and the photos read right of the letters that were weakest (T S G P V H R). The photos are
+source, and the photos read right of the letters that were weakest (T S G P V U R O N M H). The photos are
 measured only (docs/real-photos.md).
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from signmnist.model import configs
 
-LETTERS = ("T", "S", "G", "P", "V", "H", "R")
+LETTERS = ("T", "S", "G", "P", "V", "U", "R", "O", "N", "M", "H")
 
 
 def _fit(seed: int, out: Path, flags: list[str]) -> tuple[float, float]:
