@@ -43,10 +43,13 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 def teach_base(ckpt: Path | None, teach_from: Path | None) -> Path | None:
     """The checkpoint that teaching adapts: `teach_from`, else the served model if it is a checkpoint, else
-    `best.ckpt` beside the served .onnx (where `make run` puts them), else None."""
+    `best.ckpt` beside the served .onnx (where `make run` puts them), else None (a served head taught in the
+    offline page has no networks of its own to adapt)."""
     if teach_from is not None:
         return Path(teach_from)
     source = Path(ckpt) if ckpt is not None else default_model()
+    if source.suffix.lower() == ".json":  # a head the offline page taught: no networks here to adapt
+        return None
     if source.suffix.lower() != ".onnx":
         return source
     beside = source.with_name("best.ckpt")
