@@ -1,8 +1,7 @@
 // The motion events of signmnist.live.motion, ported rule for rule: the palm's centre (the mean of the `palm`
 // landmarks) moving at least `distance` palm lengths (wrist to the middle finger's knuckle) within `window`
 // seconds, once per movement.
-const WRIST = 0,
-  MIDDLE_MCP = 9;
+import { palmLength } from "./hand.mjs";
 
 export class Motion {
   constructor(distance, window, palm) {
@@ -23,7 +22,7 @@ export class Motion {
       this.reset();
       return false;
     }
-    const palm = Math.hypot(points[MIDDLE_MCP][0] - points[WRIST][0], points[MIDDLE_MCP][1] - points[WRIST][1]);
+    const palm = palmLength(points);
     if (palm <= 0) return false;
     while (this.seen.length && t - this.seen[0][0] > this.window) this.seen.shift();
     let cx = 0,

@@ -6,18 +6,13 @@
 // J and Z, drawn in the air, are found by strokes.mjs and take the place of what the search read over them.
 // Each letter keeps the mean of its frames' probabilities, for the decoder's language prior (`decoded`).
 import { Decoder, decodeText } from "./decoder.mjs";
+import { median } from "./hand.mjs";
 import { Motion } from "./motion.mjs";
 import { merged, SegmentSearch } from "./sequence.mjs";
 import { Strokes } from "./strokes.mjs";
 
 const SETTINGS = ["threshold", "switch", "hold", "passing", "slow", "gap", "rearm", "min_gap", "gap_share", "recent"];
 const MORE = ["motion", "motion_window", "ref_fps", "floor", "lead", "glue", "stroke_p"];
-
-function median(values) {
-  const v = [...values].sort((a, b) => a - b),
-    m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
 
 export class Speller {
   constructor(labels, options, decoder = null) {

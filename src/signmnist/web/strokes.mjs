@@ -3,14 +3,7 @@
 // templates (the drawing fingertip's or the palm centre's path, resampled, centred, scaled, turned a little,
 // either way round) and must be drawn with the letter's hand shape, by a hand that keeps its shape. Every
 // constant and the templates come from Python (model.json's page.strokes).
-const WRIST = 0,
-  MIDDLE_MCP = 9;
-
-function median(values) {
-  const v = [...values].sort((a, b) => a - b),
-    m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
+import { median, palmLength, WRIST } from "./hand.mjs";
 
 /** numpy's percentile (linear interpolation between the sorted values). */
 function percentile(values, q) {
@@ -101,7 +94,7 @@ export class Strokes {
       if (last && t - last.t < c.dropout) return [];
       return this.end(false);
     }
-    const palm = Math.hypot(points[MIDDLE_MCP][0] - points[WRIST][0], points[MIDDLE_MCP][1] - points[WRIST][1]);
+    const palm = palmLength(points);
     if (!(palm > 0)) return this.end(false);
     let cx = 0,
       cy = 0;
