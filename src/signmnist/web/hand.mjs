@@ -2,7 +2,10 @@
 // signmnist.vision.geometry defines it for Python.
 
 export const WRIST = 0,
-  MIDDLE_MCP = 9;
+  THUMB_TIP = 4,
+  INDEX_MCP = 5,
+  MIDDLE_MCP = 9,
+  PINKY_MCP = 17;
 
 /** The palm's length in the image: wrist to the middle finger's knuckle, x and y only (geometry.palm_length). */
 export function palmLength(points) {

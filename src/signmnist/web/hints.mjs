@@ -3,11 +3,7 @@
 // tip's place, the index-middle spread, where the fingers point, which way the palm faces); the largest
 // difference over its tolerance, in words. The built hands, tolerances and thumb places come from Python
 // (model.json's page.practice).
-const WRIST = 0,
-  INDEX_MCP = 5,
-  MIDDLE_MCP = 9,
-  PINKY_MCP = 17,
-  THUMB_TIP = 4;
+import { INDEX_MCP, MIDDLE_MCP, PINKY_MCP, THUMB_TIP, WRIST } from "./hand.mjs";
 
 const sub = (a, b) => a.map((v, i) => v - b[i]);
 const dot = (a, b) => a.reduce((s, v, i) => s + v * b[i], 0);
