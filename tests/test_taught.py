@@ -53,6 +53,8 @@ def test_classify_reads_an_exported_head_on_the_model_it_was_taught_on(tmp_path,
     base = load_classifier(model).predict(images)
     expected = taught.apply_head(base, reader.head.weights, reader.head.bias)
     assert np.allclose(reader.predict(images), expected, atol=1e-6) and not np.allclose(expected, base, atol=1e-3)
+    code, out, err = run_console(["info", "--ckpt=me.json"], tmp_path, capfd, monkeypatch)
+    assert code == 0 and f"taught in the page: on={model}, photos=3" in out and "provenance: " in out, err
 
 
 @pytest.mark.parametrize(

@@ -29,3 +29,5 @@ def info(ckpt: Path | None = None) -> None:
     record = json.loads(meta["provenance"]) if "provenance" in meta else {}
     print("provenance: " + (", ".join(f"{k}={v}" for k, v in record.items()) or "none recorded (a checkpoint, "
                             "or an export from before provenance was recorded)"))  # fmt: skip
+    if "taught" in meta:  # a head taught in the offline page, on the model above
+        print("taught in the page: " + ", ".join(f"{k}={v}" for k, v in json.loads(meta["taught"]).items()))

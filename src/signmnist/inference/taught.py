@@ -130,6 +130,8 @@ class TaughtClassifier:
         if list(base.preprocess.labels) != head.labels:
             raise CheckpointError(f"{source}: taught for the letters {''.join(head.labels)}, not this model's")
         self.head, self.base, self.source, self.preprocess = head, base, source, base.preprocess
+        # what `signmnist info` shows: the base model's record, and what the head was taught on
+        self.metadata = {**getattr(base, "metadata", {}), "taught": json.dumps({"on": str(base.source), **head.info})}
 
     def predict(self, images: np.ndarray, landmarks: np.ndarray | None = None) -> np.ndarray:
         """As the base classifier's `predict`, through the head."""
