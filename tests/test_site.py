@@ -184,7 +184,8 @@ def test_the_benchmark_times_the_page_and_compares_its_letters_with_pythons(hand
     assert plain[1] == "1" and isolated[1] == str(min(4, os.cpu_count()))  # threads only when cross-origin isolated
     assert float(plain[5]) > 0 and float(plain[6]) > 0 and isolated[5] == "–" and float(isolated[6]) > 0
     text = table.markdown()
-    assert f"of {len(hand_photos)} photos; accuracy page" in text and text.count("target ") == 4
+    assert f"of {len(hand_photos)} photos; accuracy page" in text and text.count("target ") == 5
+    assert f"teaching the page {len(hand_photos)} photos" in text
 
 
 CALL = (
