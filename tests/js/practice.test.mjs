@@ -69,3 +69,23 @@ test("a left hand is compared mirrored, not as a right hand", () => {
     p.update({ letter: "P", probability: 0.9, probs: null, hand: left, right: false }, k / 15);
   assert.equal(p.state().hint, "that reads as P", "the hand is K's: no change to suggest, only what it reads as");
 });
+
+test("the second of a double letter counts once signed anew: a slide of the hand, or the letter let go", () => {
+  const p = new Practice(labels, page, memory()),
+    slid = (letter, dx) => ({ ...frame(letter), hand: frame(letter).hand.map(([x, y, z]) => [x + dx, y, z]) });
+  p.start("ll");
+  let t = feed(p, "L", HOLD_S + 0.2, 0);
+  assert.equal(p.state().index, 1, "the first L");
+  t = feed(p, "L", 2, t);
+  assert.equal(p.state().index, 1, "holding on is one L, not two");
+  assert.match(p.state().hint, /slide your hand sideways .* second L/);
+  for (let k = 0; k < 4; k++, t += 1 / 15) p.update(slid("L", 30 * k), t); // a slide of most of a palm in 0.2 s
+  assert.equal(p.state().hint, "", "the slide is the new sign");
+  for (let k = 0; k < 12; k++, t += 1 / 15) p.update(slid("L", 90), t);
+  assert.ok(p.state().done, "then held, the second L");
+  p.start("ll");
+  t = feed(p, "L", HOLD_S + 0.2, 0);
+  t = feed(p, "A", 0.2, t); // let go of the letter for a moment
+  feed(p, "L", HOLD_S + 0.2, t);
+  assert.ok(p.state().done, "or let go and signed again");
+});

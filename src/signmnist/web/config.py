@@ -11,7 +11,16 @@ from signmnist.live.decoder import WEIGHT
 from signmnist.vision import geometry, hands, images, landmarks
 
 # The modules both pages load (the server answers them at /page/NAME), then the offline page's own files.
-SHARED = ("skeleton.mjs", "transcript.mjs", "practice-view.mjs", "practice.mjs", "hints.mjs", "strokes.mjs", "hand.mjs")
+SHARED = (
+    "skeleton.mjs",
+    "transcript.mjs",
+    "practice-view.mjs",
+    "practice.mjs",
+    "hints.mjs",
+    "strokes.mjs",
+    "hand.mjs",
+    "motion.mjs",
+)
 PAGE = (
     "index.html",
     "app.mjs",
@@ -19,7 +28,6 @@ PAGE = (
     "preprocess.mjs",
     "speller.mjs",
     "sequence.mjs",
-    "motion.mjs",
     "decoder.mjs",
     "language.mjs",
     "teach.mjs",

@@ -1,8 +1,11 @@
 // Practice: the page gives a word, the learner signs it letter by letter, and each letter is ticked once the
 // model reads it held for HOLD_S; after HINT_AFTER_S of another letter a hint says what to change
-// (hints.mjs: the hand against the letter's built hand). J and Z are ticked when drawn (strokes.mjs). Speed
-// and the weakest letters are kept in the browser's storage only. Pure logic: the page feeds it frames.
+// (hints.mjs: the hand against the letter's built hand). J and Z are ticked when drawn (strokes.mjs). The
+// second of a double letter (the LL of HELLO) counts only once signed anew, as Live reads it: the hand slid or
+// bounced (motion.mjs), or the letter let go for a moment. Speed and the weakest letters are kept in the
+// browser's storage only. Pure logic: the page feeds it frames.
 import { hint } from "./hints.mjs";
+import { Motion } from "./motion.mjs";
 import { Strokes } from "./strokes.mjs";
 
 export const HOLD_S = 0.5; // a letter held this long (the model's top letter) is done
@@ -23,6 +26,7 @@ export class Practice {
     this.labels = labels;
     this.config = page.practice;
     this.strokes = new Strokes(labels, page.speller.strokes);
+    this.motion = new Motion(page.speller.motion, page.speller.motion_window, page.speller.palm);
     this.drawn = Object.keys(page.speller.strokes.letters);
     this.storage = storage;
     this.start("");
@@ -47,6 +51,9 @@ export class Practice {
     this.hinted = false;
     this.hint = "";
     this.last = t;
+    // a double letter's second: the held letter counts only once it is signed anew
+    this.again = this.index > 0 && this.word[this.index] === this.word[this.index - 1];
+    this.wait = 0; // seconds the letter was held before it was signed anew
   }
 
   get target() {
@@ -69,6 +76,16 @@ export class Practice {
       if (found.some((s) => s.letter === this.target)) return this.tick(t, false);
     }
     const reading = r.hand ? r.letter : null;
+    const moved = this.motion.update(r.hand, t);
+    if (this.again) {
+      if (!moved && reading === this.target) {
+        this.wait += dt;
+        if (this.wait >= HOLD_S)
+          this.hint = `slide your hand sideways (or lower it for a moment) to sign the second ${this.target}`;
+        return;
+      }
+      [this.again, this.wait, this.hint] = [false, 0, ""];
+    }
     this.held = reading === this.target ? this.held + dt : 0;
     if (this.held >= HOLD_S) return this.tick(t, false);
     this.wrong = reading && reading !== this.target ? this.wrong + dt : 0;
