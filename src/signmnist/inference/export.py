@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +17,7 @@ from signmnist.data.datafile import load_csv
 from signmnist.inference.provenance import official_accuracy, provenance, record_in
 from signmnist.inference.runtime import INPUT_NAME, LANDMARKS_NAME, ONNX_FORMAT, OUTPUT_NAME, OnnxClassifier
 from signmnist.model.checkpoint import load_systems
-from signmnist.model.graph import Ensemble
-from signmnist.model.system import SignMNISTSystem
+from signmnist.model.system import Members, SignMNISTSystem, as_members, mean_graph
 
 # Probabilities from the exported graph may differ from eager PyTorch by float rounding only.
 PARITY_TOLERANCE = 1e-4
@@ -45,24 +43,13 @@ class Parity:
         )
 
 
-def _members(systems: SignMNISTSystem | Sequence[SignMNISTSystem]) -> list[SignMNISTSystem]:
-    return [systems] if isinstance(systems, SignMNISTSystem) else list(systems)
-
-
-def inference_graph(systems: SignMNISTSystem | Sequence[SignMNISTSystem]) -> torch.nn.Module:
-    """One system's inference graph, or the mean of several (an ensemble sharing one preprocessing)."""
-    members = _members(systems)
-    graphs = [m.inference_graph() for m in members]
-    return graphs[0] if len(graphs) == 1 else Ensemble(graphs).eval()
-
-
-def write_onnx(systems: SignMNISTSystem | Sequence[SignMNISTSystem], path: Path) -> None:
+def write_onnx(systems: Members, path: Path) -> None:
     """Write the inference graph of a system (or the mean of several) as ONNX with a dynamic batch axis
     and its preprocessing metadata."""
     import onnx
 
-    members = _members(systems)
-    graph = inference_graph(members)
+    members = as_members(systems)
+    graph = mean_graph(members)
     preprocess = members[0].preprocess
     example = (torch.zeros(1, preprocess.views, IMAGE_SIZE, IMAGE_SIZE, dtype=torch.uint8),)
     # Any number of views: a dataset row is one, a photo with `mask_tta` two.
@@ -161,7 +148,7 @@ def export(
     if format not in ("onnx", "torchscript"):
         raise SignMnistError(f"--format: expected 'onnx' or 'torchscript', got {format!r}")
     members = load_members(ckpt, ensemble or [])
-    graph = inference_graph(members)
+    graph = mean_graph(members)
     images = _parity_inputs(load_csv(test_path).images[:parity_images], members[0].preprocess.views)
     inputs = [torch.from_numpy(images)]
     if members[0].preprocess.landmarks:

@@ -86,13 +86,12 @@ class TorchClassifier:
         import torch
 
         from signmnist.model.checkpoint import load_systems
-        from signmnist.model.graph import Ensemble
+        from signmnist.model.system import mean_graph
 
         self.source = Path(path)
         if graph is None:  # an adapted ensemble's checkpoint holds every member: its answer is their mean
             systems = load_systems(path)
-            graphs = [s.inference_graph() for s in systems]
-            graph, preprocess = graphs[0] if len(graphs) == 1 else Ensemble(graphs).eval(), systems[0].preprocess
+            graph, preprocess = mean_graph(systems), systems[0].preprocess
         self._graph, self.preprocess = graph, preprocess
         self._torch = torch
 

@@ -12,7 +12,7 @@ landmarks are also turned in depth, as if seen from another angle (`Recipe.tilt`
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -28,11 +28,8 @@ from signmnist.model import evaluate
 from signmnist.model.augment import BatchAugment, augment_landmarks
 from signmnist.model.checkpoint import MEMBERS
 from signmnist.model.evaluate import predict_rows
-from signmnist.model.graph import Ensemble, hand_found, normalize_landmarks
-from signmnist.model.system import SignMNISTSystem
-
-# One system, or the members of an ensemble whose deployed answer is the mean of theirs.
-Members = SignMNISTSystem | Sequence[SignMNISTSystem]
+from signmnist.model.graph import hand_found, normalize_landmarks
+from signmnist.model.system import Members, SignMNISTSystem, as_members, mean_graph
 
 
 @dataclass
@@ -214,7 +211,7 @@ def adapt_members(
     mean of three takes the time of one fit's adaptation: three fits of 100 steps read a signer's other
     photos at least as well as one of 300, docs/real-photos.md); member i draws with seed `recipe.seed + i`,
     so the members stay different. `on_step` counts the steps of all of them (`member_steps` in all)."""
-    members, done = _as_list(bases), 0
+    members, done = as_members(bases), 0
     each = replace(recipe, steps=member_steps(recipe.steps, len(members)) // len(members))
     adapted = []
     for i, base in enumerate(members):
@@ -235,7 +232,7 @@ def adapted_checkpoint(base: dict[str, Any], adapted: Members, info: dict[str, A
     under `checkpoint.MEMBERS`), and `info` on what it was adapted to. The base run's optimiser, loops and log
     directory describe its training, not this model: left out."""
     keep = ("signmnist_format", "hyper_parameters", "pytorch-lightning_version", "epoch", "global_step")
-    members = _as_list(adapted)
+    members = as_members(adapted)
     checkpoint = {k: base[k] for k in keep if k in base}
     checkpoint["state_dict"] = members[0].state_dict()
     if len(members) > 1:
@@ -244,20 +241,15 @@ def adapted_checkpoint(base: dict[str, Any], adapted: Members, info: dict[str, A
     return checkpoint
 
 
-def _as_list(systems: Members) -> list[SignMNISTSystem]:
-    return [systems] if isinstance(systems, SignMNISTSystem) else list(systems)
-
-
 def predict(systems: Members, shots: Shots, batch: int = 1024) -> np.ndarray:
     """The deployed answer of a system (or the mean of an ensemble's) for each example: probabilities (N, 25)."""
-    members = _as_list(systems)
+    members = as_members(systems)
     pre = members[0].preprocess
     views = torch.from_numpy(np.ascontiguousarray(shots.views))  # (N, V0, 28, 28)
     if views.shape[1] == 1:  # a dataset row stands for each of the model's views
         views = views.expand(-1, pre.views, -1, -1)
     points = shots.points if pre.landmarks else None
-    graph = members[0] if len(members) == 1 else Ensemble([m.inference_graph() for m in members])
-    return predict_rows(graph, views, points, batch, next(members[0].parameters()).device)
+    return predict_rows(mean_graph(members), views, points, batch, next(members[0].parameters()).device)
 
 
 def accuracy(systems: Members, shots: Shots) -> float:

@@ -7,6 +7,7 @@ validation (`photo_fit.py`, a callback the system brings along through `configur
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +22,7 @@ from signmnist.core.facts import NUM_CLASSES
 from signmnist.core.preprocess import Preprocess
 from signmnist.model.augment import AUGMENTERS, RobustAugment
 from signmnist.model.domain import DomainHead
-from signmnist.model.graph import InferenceGraph
+from signmnist.model.graph import Ensemble, InferenceGraph
 from signmnist.model.networks import LandmarkMLP, build_model
 from signmnist.model.photo_branch import PhotoBranch
 from signmnist.model.photo_fit import PhotoFit
@@ -271,3 +272,18 @@ def make_optimizer(net: torch.nn.Module, name: str, lr: float, weight_decay: flo
 
 def _accuracy() -> MulticlassAccuracy:
     return MulticlassAccuracy(NUM_CLASSES, average="micro", validate_args=False)
+
+
+# One system, or the members of a mean of fits (an ensemble sharing one preprocessing).
+Members = SignMNISTSystem | Sequence[SignMNISTSystem]
+
+
+def as_members(systems: Members) -> list[SignMNISTSystem]:
+    """A system, or the members of a mean, as a list of members."""
+    return [systems] if isinstance(systems, SignMNISTSystem) else list(systems)
+
+
+def mean_graph(systems: Members) -> torch.nn.Module:
+    """One system's inference graph, or the mean of several members' (`graph.Ensemble`), in eval mode."""
+    graphs = [m.inference_graph() for m in as_members(systems)]
+    return graphs[0] if len(graphs) == 1 else Ensemble(graphs).eval()

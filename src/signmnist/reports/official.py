@@ -23,9 +23,10 @@ from signmnist.core.facts import MISSING_LABELS, TEST_CSV, TRAIN_CSV
 from signmnist.core.fsutil import atomic_output
 from signmnist.data import landmark_store
 from signmnist.data.datafile import Split, load_csv
-from signmnist.inference.export import describe_members, inference_graph, load_members
+from signmnist.inference.export import describe_members, load_members
 from signmnist.model.checkpoint import load_checkpoint
 from signmnist.model.evaluate import predict_rows
+from signmnist.model.system import mean_graph
 from signmnist.reports.plots import plot_confusion, plot_curves, plot_grid
 
 FILES = ("metrics.json", "confusion_matrix.png", "training_curves.png", "mistakes.png", "samples.png", "report.md")
@@ -105,7 +106,7 @@ def _check_writable(out: Path) -> None:
 
 
 def _predict(members: list, split: Split) -> np.ndarray:
-    graph = inference_graph(members)  # one system's, or the mean of an ensemble's, as exported
+    graph = mean_graph(members)  # one system's, or the mean of an ensemble's, as exported
     # A model that reads hand landmarks is measured with the rows' landmarks (shipped, cached or searched).
     points = landmark_store.for_split(split) if members[0].preprocess.landmarks else None
     return predict_rows(graph, split.images[:, None], points)  # (N, 25)

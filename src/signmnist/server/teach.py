@@ -219,13 +219,13 @@ def _read(photos: list[tuple[str, bytes]], preprocess: Any) -> tuple[Any, list[s
 def _taught(name: str, adapted: Any, base_ckpt: dict, base: Path, info: dict) -> Taught:
     import torch
 
-    from signmnist.inference.export import inference_graph
     from signmnist.inference.runtime import TorchClassifier
     from signmnist.model.adaptation import adapted_checkpoint
+    from signmnist.model.system import mean_graph
 
     buffer = io.BytesIO()
     torch.save(adapted_checkpoint(base_ckpt, adapted, {"base": str(base), "name": name, **info}), buffer)
-    classifier = TorchClassifier(f"{name} (adapted)", graph=inference_graph(adapted), preprocess=adapted[0].preprocess)
+    classifier = TorchClassifier(f"{name} (adapted)", graph=mean_graph(adapted), preprocess=adapted[0].preprocess)
     return Taught(new_token(), name, classifier, buffer.getvalue(), info)
 
 

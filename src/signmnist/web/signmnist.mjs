@@ -118,8 +118,9 @@ export function findHand(canvas, pads = [0, meta.page.hand.retry_pad]) {
   return null;
 }
 
-/** Classify a grayscale image and its hand: {letter, probability, top, hand}; `taught`: through the head. */
-export async function classifyGray(gray, w, h, hand, taught = true) {
+/** Classify a grayscale image and its hand: {letter, probability, top, hand, probs, base (the model's own
+ * probabilities, before a taught head)}. */
+export async function classifyGray(gray, w, h, hand) {
   const pre = meta.preprocess,
     masks = pre.mask_tta ? [true, false] : [pre.mask_hand];
   const input = views(gray, w, h, hand && pre.crop === "hand" ? hand.points : null, masks, pre.image_size);
@@ -131,7 +132,7 @@ export async function classifyGray(gray, w, h, hand, taught = true) {
   }
   let probs = Array.from((await session.run(feeds)).probabilities.data);
   const base = probs;
-  if (head && taught) probs = applyHead(probs, head, meta.page.teach);
+  if (head) probs = applyHead(probs, head, meta.page.teach);
   const order = probs
     .map((p, i) => [p, i])
     .sort((a, b) => b[0] - a[0])
@@ -148,7 +149,7 @@ export async function classifyGray(gray, w, h, hand, taught = true) {
 }
 
 /** Classify a decoded image (an <img>, ImageBitmap or canvas) as `signmnist classify` does a photo. */
-export async function classifyImage(image, taught = true) {
+export async function classifyImage(image) {
   let w = image.naturalWidth || image.width,
     h = image.naturalHeight || image.height;
   const scale = Math.min(1, meta.page.image.max_side / Math.max(w, h)); // large photos read smaller, as in Python
@@ -158,7 +159,7 @@ export async function classifyImage(image, taught = true) {
   // a hand that fills a uniform backdrop is searched edge-padded first, as images.load_image does
   const pad = meta.page.hand.retry_pad;
   const hand = findHand(canvas, fillsFrame(gray, w, h) ? [pad, 0] : [0, pad]);
-  return classifyGray(gray, w, h, hand, taught);
+  return classifyGray(gray, w, h, hand);
 }
 
 /** Classify one video frame (tracked: the landmarker in video mode) at `ms` milliseconds. */
@@ -172,7 +173,7 @@ export async function classifyFrame(video, ms) {
 }
 
 /** An image at a (same-origin) URL, read as classifyImage reads it (throws an Error naming the URL). */
-export async function readUrl(url, taught = true) {
+export async function readUrl(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   let image;
@@ -181,7 +182,7 @@ export async function readUrl(url, taught = true) {
   } catch {
     throw new Error(`${url}: not an image this browser can decode`);
   }
-  return classifyImage(image, taught);
+  return classifyImage(image);
 }
 
 /** The automation hook's classifyUrl: an image at a (same-origin) URL -> {letter, probability, hand, top}. */

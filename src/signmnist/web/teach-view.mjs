@@ -95,14 +95,15 @@ export function mountTeach(meta, engine) {
       const total = entries.reduce((n, [, urls]) => n + urls.length, 0);
       let before = 0;
       for (const [letter, urls] of entries) {
+        const k = meta.labels.indexOf(letter);
         for (const url of urls) {
           status(`Reading photo ${zs.length + failed.length + 1} of ${total}…`);
           $("teach-progress").value = (zs.length + failed.length) / total;
           try {
-            const r = await engine.readUrl(url, false);
+            const r = await engine.readUrl(url); // r.base: the model's own answer, before any taught head
             zs.push(logProbs(r.base, cfg));
-            labels.push(meta.labels.indexOf(letter));
-            before += r.letter === letter;
+            labels.push(k);
+            before += r.base.indexOf(Math.max(...r.base)) === k;
             if (!r.hand) noHand.push(`${letter}: ${url.split("/").pop()}`);
           } catch (e) {
             failed.push(e.message);
