@@ -11,9 +11,10 @@ FPS = 30
 PALM = 100.0  # pixels, wrist to the middle finger's knuckle
 
 
-def hand(at: np.ndarray) -> np.ndarray:
-    """(21, 3) landmarks of a hand whose palm is PALM pixels long, moved to `at` (x, y)."""
-    rng = np.random.default_rng(0)
+def hand(at: np.ndarray, shape: int = 0) -> np.ndarray:
+    """(21, 3) landmarks of a hand whose palm is PALM pixels long, moved to `at` (x, y); another `shape`: another
+    hand shape (the same one for every letter unless asked)."""
+    rng = np.random.default_rng(shape)
     points = np.zeros((21, 3))
     points[:, :2] = rng.uniform(-60, 60, (21, 2)) + np.array([0, -80])
     points[0, :2], points[9, :2] = (0, 0), (0, -PALM)
@@ -147,6 +148,25 @@ def test_the_live_answer_carries_the_path_as_shares_of_the_frame():
     answer = frame_answer(result, tuple(LETTERS), (480, 640, 3))
     x, y = hand(path[11])[8, :2]
     assert answer["trace"][-1] == [round(x / 640, 4), round(y / 480, 4)] and len(answer["trace"]) >= 10
+
+
+@pytest.mark.parametrize("same_hand", [True, False])
+def test_what_is_read_while_the_hand_keeps_the_js_shape_is_the_js(same_hand):
+    """A J's hand ends turned, which the model may read as another letter: while the hand keeps the J's
+    shape, that is the J; once it has another shape, the letter read is a letter."""
+    _, path = drawn("J", 0.7)
+    turn = np.radians(40)  # the hand as the J leaves it, turned about the wrist
+    rot = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    end = hand(path[-1])
+    end[:, :2] = (end[:, :2] - path[-1]) @ rot.T + path[-1]
+    after = end if same_hand else hand(path[-1], shape=1)
+    shown = [(hand(p), one_hot("I")) for p in np.tile(path[0], (9, 1))] + [(hand(p), one_hot("I")) for p in path]
+    shown += [(after, one_hot("O"))] * 9 + [(hand(path[-1], shape=2), one_hot("A"))] * 12
+    speller = Speller(LETTERS)
+    for k, (points, probs) in enumerate(shown):
+        speller.update(probs, True, k / FPS, points)
+    speller.update(None, False, 99.0)
+    assert speller.text.strip() == ("JA" if same_hand else "JOA")
 
 
 def test_a_stroke_ended_by_the_hand_leaving_shows_at_once():

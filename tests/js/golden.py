@@ -111,22 +111,33 @@ def _drawn_path(letter: str, frames: int, mirror: bool, at: np.ndarray) -> np.nd
     return at + 75 * np.stack([np.interp(u, along, path[:, 0]), np.interp(u, along, path[:, 1])], 1)
 
 
+def _letter_hand(rng: np.random.Generator, letter: str, centre: np.ndarray) -> np.ndarray:
+    """The letter's built hand (21, 3) in pixels about `centre`, palm 50 px, with a pixel of jitter."""
+    from signmnist.data.handshapes import mean_shape
+
+    shape = mean_shape(letter) / 2
+    return (shape - shape[0] + [*centre, 0.0] + rng.normal(0, 1, (21, 3))).astype(np.float32)
+
+
 def drawn_case() -> dict:
     """Recorded frames of AJAZZ then FIJI (J and Z drawn by a moving hand, either way round, the other letters
-    held, a double Z drawn twice) -> Python's raw and decoded text and, every third frame, the state with the
-    length and the last point of the path being traced."""
+    held, a double Z drawn twice; after the first J the hand holds the J's end, which the model reads as O)
+    -> Python's raw and decoded text and, every third frame, the state with the length and the last point of
+    the path being traced."""
     rng, frames, at = np.random.default_rng(2), [], np.array([320.0, 200.0])
-    script = [("A", 12, None), ("J", 21, False), ("A", 12, None), ("Z", 18, True), ("Z", 18, True), (" ", 30, None),
-              ("F", 12, None), ("I", 15, None), ("J", 21, True), ("I", 12, None), (" ", 30, None)]  # fmt: skip
+    script = [("A", 12, None), ("J", 21, False), ("I:O", 8, None), ("A", 12, None), ("Z", 18, True),
+              ("Z", 18, True), (" ", 30, None), ("F", 12, None), ("I", 15, None), ("J", 21, True), ("I", 12, None),
+              (" ", 30, None)]  # fmt: skip
     for letter, n, mirror in script:
         if letter == " ":
             frames += [(None, False, None)] * n
             continue
-        shape = {"J": "I", "Z": "D"}.get(letter, letter)
+        shape, read = {"J": ("I", "I"), "Z": ("D", "D"), "I:O": ("I", "O")}.get(letter, (letter, letter))
         path = _drawn_path(letter, n, mirror, at) if mirror is not None else np.tile(at, (n, 1))
+        at = path[-1]
         for xy in path:
-            probs = (_held(shape, None) + rng.normal(0, 0.01, 25)).clip(0).astype(np.float32)
-            frames.append((probs, True, _hand_points(rng, xy)))
+            probs = (_held(read, None) + rng.normal(0, 0.01, 25)).clip(0).astype(np.float32)
+            frames.append((probs, True, _letter_hand(rng, shape, xy)))
     speller, states = Speller(LETTERS, decoder=Decoder(LETTERS)), []
     for k, (probs, hand, points) in enumerate(frames):
         speller.update(None if probs is None else probs.astype(np.float64), hand, k / 30, points)

@@ -134,7 +134,7 @@ class Speller:
         self._hand, before = hand, self.text
         event = self.motion.update(points if hand else None, t)
         found = self.strokes.update(points if hand else None, probs, t)
-        self.drawn += found
+        self.drawn = [self._held(s) for s in self.drawn] + found
         if hand and probs is not None:
             if self._quiet_since is not None and t - self._quiet_since >= self.word_gap():
                 self._finish(space=True)  # the pause just ended was a word's end (frames may come sparsely)
@@ -166,6 +166,11 @@ class Speller:
             kept = [part for seg in path for part in ([seg] if seg.drawn else outside(seg, stroke, base, self.hold))]
             path = sorted([*kept, self._stroke_segment(stroke)], key=lambda s: s.start)
         return path
+
+    def _held(self, stroke: Stroke) -> Stroke:
+        """`stroke`, held longer if it is the one whose hand the hand still has."""
+        now = self.strokes.holding
+        return now if now is not None and now.start == stroke.start and now.letter == stroke.letter else stroke
 
     def _stroke_segment(self, stroke: Stroke) -> Segment:
         """A stroke as a letter: STROKE_P for its letter, the rest for the hand shape that drew it."""
@@ -260,11 +265,13 @@ def outside(seg: Segment, stroke: Stroke, base: int, hold: float) -> list[Segmen
     """What is left of a segment the search read once a stroke takes its time: its parts before and after the
     stroke that last `hold` seconds or more (a part after it is a letter of its own), except a part of the
     stroke's own hand shape `base` (I for J, D for Z) shorter than `LEAD` seconds within `GLUE` seconds of it
-    (the hand forming the letter, or holding it as the stroke ends)."""
-    span = seg.end - seg.start
+    (the hand forming the letter, or holding it as the stroke ends). Another letter read while the hand still
+    has the stroke's shape (until `held`: a J's hand ends turned, which the model may read as another letter)
+    is the stroke's too."""
+    span, end = seg.end - seg.start, stroke.end if seg.label == base else max(stroke.end, stroke.held)
     parts = []
-    for lo, hi in ((seg.start, min(seg.end, stroke.start)), (max(seg.start, stroke.end), seg.end)):
-        inside = lo > hi or (lo == hi and stroke.start <= lo <= stroke.end)
+    for lo, hi in ((seg.start, min(seg.end, stroke.start)), (max(seg.start, end), seg.end)):
+        inside = lo > hi or (lo == hi and stroke.start <= lo <= end)
         seconds = seg.seconds * (hi - lo) / span if span > 0 else seg.seconds
         if inside or seconds < hold or (seg.label == base and seconds < LEAD and _near(lo, hi, stroke)):
             continue

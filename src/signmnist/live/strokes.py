@@ -25,7 +25,7 @@ a line is far from both templates after the scaling (docs/spelling.md measures t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,7 @@ RIGID = 0.3  # how much the drawing fingertip's distance from the wrist may vary
 SMOOTH = 0.5  # the largest step of a path being traced, as a share of its length (a drawing hand moves smoothly)
 DROPOUT = 0.15  # seconds without a hand that end an episode (shorter: the hand search missed it)
 MAX_EPISODE = 90  # frames an episode keeps (3 s at 30 fps): older ones are dropped
+KEEP = 0.12  # palm lengths (RMS over the joints, however turned) a hand may differ from a stroke's: its hand
 STROKE_P = 0.9  # the probability a stroke gives its letter (the rest goes to its base shape) for the prior
 
 
@@ -67,6 +68,8 @@ class Stroke:
         end: Time of its last frame, seconds.
         distance: How far its path was from the template (0: exactly it).
         path: The drawing fingertip's positions in pixels (n, 2), for drawing it.
+        held: Time of the last frame after it in which the hand still had the stroke's shape (the end of a
+            J, turned, before the hand forms the next letter), seconds; `end` when none.
     """
 
     letter: str
@@ -74,6 +77,7 @@ class Stroke:
     end: float
     distance: float
     path: np.ndarray
+    held: float = -np.inf
 
 
 def resampled(path: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,7 +170,8 @@ def _best(t: np.ndarray, tips: np.ndarray, palm: np.ndarray, base: np.ndarray) -
             candidates += [(d[w], int(i[held][w]), int(j[held][w]), k, point) for w in near]
     for d, a, b, k, point in sorted(candidates):
         if _drawn(tips[a:b], palm[a:b], k, point):
-            return Stroke(list(LETTERS)[k], float(t[a]), float(t[b - 1]), float(d), tips[a:b, k]), a, b
+            stroke = Stroke(list(LETTERS)[k], float(t[a]), float(t[b - 1]), float(d), tips[a:b, k], float(t[b - 1]))
+            return stroke, a, b
     return None
 
 
@@ -192,21 +197,27 @@ class Strokes:
         self.reset()
 
     def reset(self) -> None:
-        """Forget the episode (the hand left, or a new stream)."""
+        """Forget the episode and the last stroke's hand (the hand left, or a new stream)."""
+        self._forget()
+        # the last stroke, and its hand's form (`hand_form`) as it ended
+        self._tail: tuple[Stroke, np.ndarray] | None = None
+
+    def _forget(self) -> None:
         # per frame: time, (4, 2) the J and Z fingertips, the palm's centre and the wrist in pixels, the palm's
-        # length, (letters,) the base shapes' probabilities
-        self._frames: list[tuple[float, np.ndarray, float, np.ndarray]] = []
+        # length, (letters,) the base shapes' probabilities, (21, 2) the hand's form (`hand_form`)
+        self._frames: list[tuple[float, np.ndarray, float, np.ndarray, np.ndarray]] = []
         self._moving = False
         self._still_since: float | None = None
 
-    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The episode's frames as arrays: times (n,), points (n, 4, 2), palm lengths (n,), base shapes (n, letters)."""
-        t, tips, palm, base = zip(*self._frames, strict=True)
-        return np.array(t), np.stack(tips), np.array(palm), np.stack(base)
+    def _columns(self) -> tuple[np.ndarray, ...]:
+        """The episode's frames as arrays: times (n,), points (n, 4, 2), palm lengths (n,), base shapes
+        (n, letters), hand forms (n, 21, 2)."""
+        return tuple(np.array(column) for column in zip(*self._frames, strict=True))
 
     def update(self, points: np.ndarray | None, probs: np.ndarray | None, t: float) -> list[Stroke]:
         """One frame: the landmarks (21, 2+) in pixels (None or NaN: no hand), the model's probabilities, its
-        time -> the strokes whose episode this frame ended (most often none)."""
+        time -> the strokes whose episode this frame ended (most often none). The last stroke is `holding`
+        while the hand keeps its shape."""
         if points is None or probs is None or not np.isfinite(points[:, :2]).all():
             if self._frames and t - self._frames[-1][0] < DROPOUT:
                 return []  # a frame or two without a hand (blur, a missed search) does not end a stroke
@@ -223,10 +234,40 @@ class Strokes:
             return found + self.update(points, probs, t)
         base = np.array([np.asarray(probs, np.float64)[i] if i is not None else 0.0
                          for i in (self.base.get(k) for k in LETTERS)])  # fmt: skip
-        self._frames.append((t, tips, palm, base))
+        now = hand_form(xy, palm)
+        self._frames.append((t, tips, palm, base, now))
         if len(self._frames) > MAX_EPISODE:
             del self._frames[0]
+        self._held(now, t)
         return self._after(speed, t)
+
+    @property
+    def holding(self) -> Stroke | None:
+        """The last stroke, its `held` now, while the hand still has its shape; else None."""
+        return self._tail[0] if self._tail else None
+
+    def _held(self, form: np.ndarray, t: float) -> bool:
+        """Whether this frame's hand (`form`) still has the last stroke's shape: the stroke is then held until
+        `t`; if not, the stroke's hand is over."""
+        if self._tail is None:
+            return False
+        stroke, ref = self._tail
+        if unlike(form, ref) > KEEP:
+            self._tail = None
+            return False
+        self._tail = (replace(stroke, held=t), ref)
+        return True
+
+    def _follow(self, stroke: Stroke, t: np.ndarray, forms: np.ndarray) -> Stroke:
+        """`stroke` held over the episode's frames after it (times (n,), hand forms (n, 21, 2)) that still show
+        its hand as its last frame shows it; if all do, its hand is followed in the frames to come."""
+        ref = forms[np.flatnonzero(t <= stroke.end)[-1]]
+        after = t > stroke.end
+        kept = np.cumprod([unlike(form, ref) <= KEEP for form in forms[after]]).astype(bool)  # (m,) still its hand
+        if kept.any():
+            stroke = replace(stroke, held=float(t[after][kept][-1]))
+        self._tail = (stroke, ref) if kept.all() else None
+        return stroke
 
     def tracing(self) -> np.ndarray | None:
         """The path being drawn now, (n, 2) pixels: the fingertip of the letter whose hand shape the episode
@@ -235,7 +276,7 @@ class Strokes:
         changes shape, jumped (a cut), or shows neither I nor D."""
         if not self._moving or len(self._frames) < 2 or self._frames[-1][0] - self._frames[0][0] < MIN_S:
             return None
-        _, tips, palm, base = self._columns()
+        _, tips, palm, base, _ = self._columns()
         k = int(np.argmax(base.mean(0)))
         steps = np.linalg.norm(np.diff(tips[:, k], axis=0), axis=1)  # a cut to another letter: one large step
         smooth = steps.max() <= SMOOTH * steps.sum()
@@ -262,10 +303,32 @@ class Strokes:
         return self._end() if t - self._still_since >= STILL_S else []
 
     def _end(self, keep: bool = True) -> list[Stroke]:
-        """The episode ended: its strokes; a new one starts from its last frame (`keep`) or from nothing."""
-        found = find_strokes(*self._columns()) if self._moving and len(self._frames) > 2 else []
+        """The episode ended: its strokes (the last held while the hand keeps its shape); a new one starts
+        from its last frame (`keep`) or from nothing (the hand left: no stroke's hand is held either)."""
+        if not (self._moving and len(self._frames) > 2):
+            found, t, forms = [], None, None
+        else:
+            t, tips, palm, base, forms = self._columns()
+            found = find_strokes(t, tips, palm, base)
         last = self._frames[-1:]
-        self.reset()
+        self._forget()
+        found = [self._follow(stroke, t, forms) for stroke in found]  # the last one's hand may go on
         if keep:
             self._frames = last
+        else:
+            self._tail = None
         return found
+
+
+def hand_form(xy: np.ndarray, palm: float) -> np.ndarray:
+    """The hand's landmarks (21, 2) about the palm's centre, in palm lengths: its shape, wherever it is."""
+    return (xy - xy[list(PALM)].mean(0)) / palm
+
+
+def unlike(a: np.ndarray, b: np.ndarray) -> float:
+    """How far two hand forms (21, 2) are apart once `b` is turned to fit `a` best: the RMS distance between
+    their landmarks, palm lengths (0: the same hand shape, however turned)."""
+    angle = np.arctan2((b[:, 0] * a[:, 1] - b[:, 1] * a[:, 0]).sum(), (b * a).sum())
+    c, s = np.cos(angle), np.sin(angle)
+    fitted = b @ np.array([[c, s], [-s, c]])
+    return float(np.sqrt(((fitted - a) ** 2).sum(1).mean()))

@@ -44,7 +44,7 @@ def strokes_config() -> dict:
             "max_distance": strokes.MAX_DISTANCE, "turn": strokes.TURN, "hook": strokes.HOOK,
             "base_min": strokes.BASE_MIN, "min_size": strokes.MIN_SIZE, "min_s": strokes.MIN_S,
             "max_s": strokes.MAX_S, "rigid": strokes.RIGID, "dropout": strokes.DROPOUT, "smooth": strokes.SMOOTH,
-            "max_episode": strokes.MAX_EPISODE}  # fmt: skip
+            "max_episode": strokes.MAX_EPISODE, "keep": strokes.KEEP}  # fmt: skip
 
 
 def practice_config() -> dict:

@@ -75,8 +75,12 @@ export class Speller {
     this.now = t;
     const before = this.text;
     const event = this.motion.update(hand ? points : null, t);
-    const found = this.strokes.update(hand ? points : null, probs, t);
-    this.drawn.push(...found);
+    const found = this.strokes.update(hand ? points : null, probs, t),
+      now = this.strokes.holding; // the last stroke, held longer while the hand keeps its shape
+    this.drawn = [
+      ...this.drawn.map((s) => (now && now.start === s.start && now.letter === s.letter ? now : s)),
+      ...found,
+    ];
     if (hand && probs) {
       // the pause just ended was a word's end (frames may come sparsely)
       if (this.quietSince !== null && t - this.quietSince >= this.wordGap()) this.finish(true);
@@ -125,16 +129,18 @@ export class Speller {
              drawn: true }; // biome-ignore format: one segment
   }
 
-  /** What is left of a segment the search read once a stroke takes its time (Python's `outside`). */
+  /** What is left of a segment the search read once a stroke takes its time (Python's `outside`): another
+   * letter read while the hand still has the stroke's shape (until `held`) is the stroke's too. */
   outside(seg, stroke, base) {
     const o = this.options,
       span = seg.end - seg.start,
+      end = seg.label === base ? stroke.end : Math.max(stroke.end, stroke.held),
       parts = [];
     for (const [lo, hi] of [
       [seg.start, Math.min(seg.end, stroke.start)],
-      [Math.max(seg.start, stroke.end), seg.end],
+      [Math.max(seg.start, end), seg.end],
     ]) {
-      const inside = lo > hi || (lo === hi && stroke.start <= lo && lo <= stroke.end);
+      const inside = lo > hi || (lo === hi && stroke.start <= lo && lo <= end);
       const seconds = span > 0 ? (seg.seconds * (hi - lo)) / span : seg.seconds;
       const near = Math.max(stroke.start - hi, lo - stroke.end) <= o.glue;
       if (inside || seconds < o.hold || (seg.label === base && seconds < o.lead && near)) continue;

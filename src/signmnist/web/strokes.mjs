@@ -58,6 +58,26 @@ function turned(even) {
   return (Math.acos(Math.min(1, Math.max(-1, cos))) * 180) / Math.PI;
 }
 
+/** How far two hand forms are apart once b is turned to fit a best: RMS over the landmarks (strokes.unlike). */
+function unlike(a, b) {
+  let cross = 0,
+    dot = 0;
+  for (let i = 0; i < a.length; i++) {
+    cross += b[i][0] * a[i][1] - b[i][1] * a[i][0];
+    dot += b[i][0] * a[i][0] + b[i][1] * a[i][1];
+  }
+  const angle = Math.atan2(cross, dot),
+    c = Math.cos(angle),
+    s = Math.sin(angle);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = b[i][0] * c - b[i][1] * s,
+      y = b[i][0] * s + b[i][1] * c;
+    sum += (x - a[i][0]) ** 2 + (y - a[i][1]) ** 2;
+  }
+  return Math.sqrt(sum / a.length);
+}
+
 export class Strokes {
   constructor(labels, config) {
     // config: model.json's page.strokes
@@ -81,9 +101,20 @@ export class Strokes {
   }
 
   reset() {
-    this.frames = []; // {t, tips: [[x, y] x 4] (J tip, Z tip, palm centre, wrist), palm, base: [p per letter]}
+    this.forget();
+    this.tail = null; // {stroke, form}: the last stroke and its hand's form as it ended (the hand still has it)
+  }
+
+  forget() {
+    // {t, tips: [[x, y] x 4] (J tip, Z tip, palm centre, wrist), palm, base: [p per letter], form: the hand's form}
+    this.frames = [];
     this.moving = false;
     this.stillSince = null;
+  }
+
+  /** The last stroke, its `held` now, while the hand still has its shape; else null. */
+  get holding() {
+    return this.tail ? this.tail.stroke : null;
   }
 
   /** One frame: landmarks (or null), the model's probabilities (or null), its time -> the strokes it ended. */
@@ -105,9 +136,39 @@ export class Strokes {
     const tips = [...this.letters.map((k) => points[c.letters[k][1]].slice(0, 2)), [cx, cy], points[WRIST].slice(0, 2)];
     const speed = this.speed(tips, palm, t);
     if (speed > c.jump) return [...this.end(false), ...this.update(points, probs, t)];
-    this.frames.push({ t, tips, palm, base: this.base.map((b) => (b >= 0 ? probs[b] : 0)) });
+    const form = points.map((p) => [(p[0] - cx) / palm, (p[1] - cy) / palm]);
+    this.frames.push({ t, tips, palm, base: this.base.map((b) => (b >= 0 ? probs[b] : 0)), form });
     if (this.frames.length > c.max_episode) this.frames.shift();
+    this.held(form, t);
     return this.after(speed, t);
+  }
+
+  /** Whether this frame's hand form still has the last stroke's shape (the stroke is then held until t). */
+  held(form, t) {
+    if (!this.tail) return false;
+    if (unlike(form, this.tail.form) > this.c.keep) {
+      this.tail = null;
+      return false;
+    }
+    this.tail = { stroke: { ...this.tail.stroke, held: t }, form: this.tail.form };
+    return true;
+  }
+
+  /** The stroke held over the episode's frames after it that still show its hand as its last frame shows it;
+   * if all do, its hand is followed in the frames to come (Python's `_follow`). */
+  follow(stroke, frames) {
+    const ended = frames.filter((f) => f.t <= stroke.end),
+      form = ended[ended.length - 1].form;
+    let all = true;
+    for (const f of frames.filter((f) => f.t > stroke.end)) {
+      if (unlike(f.form, form) > this.c.keep) {
+        all = false;
+        break;
+      }
+      stroke = { ...stroke, held: f.t };
+    }
+    this.tail = all ? { stroke, form } : null;
+    return stroke;
   }
 
   speed(tips, palm, t) {
@@ -135,11 +196,13 @@ export class Strokes {
   }
 
   end(keep) {
-    const found = this.moving && this.frames.length > 2 ? this.find(this.frames) : [];
-    const last = this.frames.slice(-1);
-    this.reset();
-    if (keep) this.frames = last;
-    return found;
+    const frames = this.frames,
+      found = this.moving && frames.length > 2 ? this.find(frames) : [];
+    this.forget();
+    const held = found.map((stroke) => this.follow(stroke, frames)); // the last one's hand may go on
+    if (keep) this.frames = frames.slice(-1);
+    else this.tail = null;
+    return held;
   }
 
   /** The path being drawn now ([[x, y], ...] pixels) once it has moved for MIN_S over MIN_SIZE palm lengths with
@@ -188,8 +251,9 @@ export class Strokes {
     for (const [d, i, j, k, point] of candidates) {
       const window = frames.slice(i, j);
       if (this.drawn(window, k, point)) {
-        const stroke = { letter: this.letters[k], start: window[0].t, end: window[window.length - 1].t, distance: d,
-                         path: window.map((f) => f.tips[k]) }; // biome-ignore format: one stroke
+        const end = window[window.length - 1].t;
+        const stroke = { letter: this.letters[k], start: window[0].t, end, distance: d,
+                         path: window.map((f) => f.tips[k]), held: end }; // biome-ignore format: one stroke
         return [stroke, i, j];
       }
     }
