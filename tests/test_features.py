@@ -18,6 +18,7 @@ from signmnist.vision.features import (
     normalize_landmarks,
     palm_frame,
     planar,
+    planar_spread,
     tip_distances,
 )
 
@@ -93,3 +94,19 @@ def test_without_a_hand_the_features_and_the_landmark_answer_stay_finite():
         probs = graph(torch.zeros(2, 1, 28, 28, dtype=torch.uint8), no_hand)
         assert torch.isfinite(probs).all()
         torch.testing.assert_close(probs, graph.image_probs(torch.zeros(2, 1, 28, 28, dtype=torch.uint8)))
+
+
+def _built(letter: str) -> torch.Tensor:
+    from signmnist.data import handshapes
+
+    return normalize_landmarks(torch.from_numpy(np.asarray(handshapes.mean_shape(letter), np.float32))[None])
+
+
+def test_the_spread_measures_tell_v_from_u_and_stay_silent_for_bent_or_lowered_fingers():
+    spread = {k: planar_spread(_built(k))[0, -3:] for k in "VUPGHMNST"}
+    cos, gap, gate = spread["V"]
+    assert gate > 0.5 and spread["U"][2] > 0.5  # both fingers straight and up
+    assert gap > 1.5 * spread["U"][1] and cos < spread["U"][0]  # V's fingers apart, U's together
+    for letter in "PGHMNST":  # pointing down or sideways, or bent: only their coordinates speak
+        torch.testing.assert_close(spread[letter], torch.zeros(3))
+    torch.testing.assert_close(planar_spread(_built("V"))[:, :42], planar(_built("V")))

@@ -61,7 +61,8 @@ class CNN(nn.Module):
 
 class LandmarkMLP(nn.Module):
     """Classifies normalised hand landmarks (B, 21, 3): their features (`features.FEATURES`: 'coords', the
-    63 coordinates; 'planar', the 42 without depth; or 'geometry', 154 values), then F-256-256-25 with ReLU
+    63 coordinates; 'planar', the 42 without depth; 'planar_spread', 45; or 'geometry', 154 values), then
+    F-256-256-25 with ReLU
     and dropout.
 
     Args:

@@ -50,7 +50,8 @@ class SignMNISTSystem(L.LightningModule):
         augment_options: Keyword arguments for the augmentation (e.g. {"invert": 0.0} for 'robust').
         preprocess: Preprocessing metadata; leave unset to use the package defaults.
         landmark_features: What the landmark network reads (models with `preprocess.landmarks`): 'coords'
-            (the normalised coordinates), 'planar' (x and y only, without MediaPipe's depth) or 'geometry'
+            (the normalised coordinates), 'planar' (x and y only, without MediaPipe's depth), 'planar_spread'
+            (those, and the index and middle finger's spread where both stand straight and up) or 'geometry'
             (the coordinates plus the hand's shape in its own frame, joint flexion and fingertip distances;
             see `features.py`).
         landmark_tilt: Largest turn, in degrees, of the training landmarks about the image's vertical and
@@ -75,7 +76,7 @@ class SignMNISTSystem(L.LightningModule):
         label_smoothing: float = 0.0,
         preprocess: dict | None = None,
         augment_options: dict | None = None,
-        landmark_features: Literal["coords", "geometry", "planar"] = "coords",
+        landmark_features: Literal["coords", "geometry", "planar", "planar_spread"] = "coords",
         landmark_tilt: float = 0.0,
         synthetic_hands: float = 0.0,
         domain_adversarial: float = 0.0,

@@ -76,5 +76,31 @@ def planar(x: torch.Tensor) -> torch.Tensor:
     return x[..., :2].flatten(1)
 
 
-FEATURES = {"coords": lambda x: x.flatten(1), "geometry": geometry, "planar": planar}
-WIDTHS = {"coords": 63, "geometry": 154, "planar": 42}
+def _straight_up(x: torch.Tensor, finger: tuple[int, int, int, int]) -> torch.Tensor:
+    """(B, 21, 2) -> (B,) how much a finger stands straight and points up in the image, 0..1: its knuckle-to-tip
+    line over its bones' length (1: straight; 0.8 or less: bent) times how far that line points up."""
+    knuckle, *_, tip = finger
+    bones = (x[:, list(finger[1:])] - x[:, list(finger[:-1])]).norm(dim=-1).sum(1).clamp_min(1e-6)  # (B,)
+    line = x[:, tip] - x[:, knuckle]  # (B, 2)
+    length = line.norm(dim=-1).clamp_min(1e-6)
+    straight = ((length / bones - 0.8) / 0.2).clamp(0, 1)
+    return straight * (-line[:, 1] / length).clamp(0, 1)  # image y points down
+
+
+def planar_spread(x: torch.Tensor) -> torch.Tensor:
+    """(B, 21, 3) -> (B, 45): `planar`, then how far apart the index and middle finger stand (V against U and
+    R): the cosine between them and their tips' gap over the knuckles' width, each times how much both stand
+    straight and point up, and that gate itself (0 for a bent finger, M, N, S, T, or one pointing sideways
+    or down, G, H, P, which then see their coordinates alone)."""
+    xy = x[..., :2]
+    gate = _straight_up(xy, FINGERS[1]) * _straight_up(xy, FINGERS[2])  # (B,)
+    index, middle = _unit(xy[:, 8] - xy[:, 5]), _unit(xy[:, 12] - xy[:, 9])
+    width = (xy[:, 5] - xy[:, 9]).norm(dim=-1).clamp_min(1e-6)
+    gap = (xy[:, 8] - xy[:, 12]).norm(dim=-1) / width
+    spread = torch.stack([gate * (index * middle).sum(-1), gate * gap, gate], dim=1)  # (B, 3)
+    return torch.cat([xy.flatten(1), spread], dim=1)
+
+
+FEATURES = {"coords": lambda x: x.flatten(1), "geometry": geometry, "planar": planar,
+            "planar_spread": planar_spread}  # fmt: skip
+WIDTHS = {"coords": 63, "geometry": 154, "planar": 42, "planar_spread": 45}
