@@ -204,6 +204,19 @@ def store_landmarks(*csvs: Path, noise: float = 0.0) -> None:
         landmark_store.write_shipped(split, hand[None] + jitter)
 
 
+def few_rows(folder: Path, n: int = 500) -> Path:
+    """The first `n` official test rows as a CSV in `folder`, their shipped landmarks beside it: what adapt's
+    and the Teach server's --train_path and --test_path read in tests (all 7,172 rows, measured before and
+    after by every member of a mean, were most of those tests' time)."""
+    from signmnist.data import landmark_store
+    from signmnist.data.datafile import load_csv
+
+    split = load_csv(ROOT / TEST_CSV)
+    csv = write_csv(folder / "rows.csv", split.labels[:n], split.images[:n].reshape(n, -1))
+    landmark_store.write_shipped(load_csv(csv), landmark_store.for_split(split)[:n])
+    return csv
+
+
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
     """Every file under `root`: its size and modification time (to show that a refused command wrote nothing)."""
     return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT, assert_clean_failure, run_console, snapshot
+from conftest import ROOT, assert_clean_failure, few_rows, run_console, snapshot
 from signmnist.commands import adapt as adapt_command
 from signmnist.core.facts import TEST_CSV
 from signmnist.inference.runtime import load_classifier
@@ -90,16 +90,16 @@ def test_adapting_keeps_the_base_training_label_smoothing(reader_photo_model, ha
 
 @pytest.mark.slow
 def test_adapt_writes_a_model_every_command_reads(photo_model, hand_photos, tmp_path, capfd, monkeypatch):
-    photos = _letters_folder(hand_photos, tmp_path / "photos")
+    photos, csv = _letters_folder(hand_photos, tmp_path / "photos"), few_rows(tmp_path)
     out = tmp_path / "me" / "adapted.ckpt"
     args = ["adapt", f"--ckpt={photo_model['ckpt']}", f"--photos={photos}", f"--out={out}", "--steps=20",
-            f"--train_path={TEST_CSV}", f"--test_path={TEST_CSV}"]  # fmt: skip
+            f"--train_path={csv}", f"--test_path={csv}"]  # fmt: skip
     code, stdout, err = run_console(args, tmp_path, capfd, monkeypatch)
     assert code == 0, err
     assert "official test set" in stdout and "the given photos" in stdout and f"written {out}" in stdout
     reloaded = load_classifier(out)  # a checkpoint like any other: classify, serve, spell, export
     assert reloaded.preprocess == load_system(photo_model["ckpt"]).preprocess
-    args = ["export", f"--ckpt={out}", f"--out={tmp_path / 'a.onnx'}", f"--test_path={TEST_CSV}"]
+    args = ["export", f"--ckpt={out}", f"--out={tmp_path / 'a.onnx'}", f"--test_path={csv}"]
     code, _, err = run_console(args, tmp_path, capfd, monkeypatch)
     assert code == 0 and (tmp_path / "a.onnx").is_file(), err
 
@@ -113,9 +113,9 @@ def test_adapt_teaches_every_member_of_make_runs_mean_and_writes_their_mean(phot
     for path in [first] + [tmp_path / f"checkpoints/photo-seed{s}/best.ckpt" for s in seeds[1:]]:
         path.parent.mkdir(parents=True)
         shutil.copy(photo_model["ckpt"], path)
-    photos, out = _letters_folder(hand_photos, tmp_path / "photos"), tmp_path / "me.ckpt"
+    photos, out, csv = _letters_folder(hand_photos, tmp_path / "photos"), tmp_path / "me.ckpt", few_rows(tmp_path)
     args = ["adapt", f"--ckpt={first}", f"--photos={photos}", f"--out={out}", "--steps=10",
-            f"--train_path={TEST_CSV}", f"--test_path={TEST_CSV}"]  # fmt: skip
+            f"--train_path={csv}", f"--test_path={csv}"]  # fmt: skip
     code, stdout, err = run_console(args, tmp_path, capfd, monkeypatch)
     assert code == 0, err
     assert f"each of the {len(seeds)} members of the mean" in stdout
@@ -128,7 +128,7 @@ def test_adapt_teaches_every_member_of_make_runs_mean_and_writes_their_mean(phot
     mean = np.mean([adaptation.predict(m, shots) for m in members], axis=0)
     assert np.allclose(load_classifier(out).predict(shots.views, shots.points), mean, atol=1e-5)
     code, stdout, err = run_console(["export", f"--ckpt={out}", f"--out={tmp_path / 'me.onnx'}",
-                                     f"--test_path={TEST_CSV}"], tmp_path, capfd, monkeypatch)  # fmt: skip
+                                     f"--test_path={csv}"], tmp_path, capfd, monkeypatch)  # fmt: skip
     assert code == 0 and "PASS" in stdout, err
     assert np.allclose(load_classifier(tmp_path / "me.onnx").predict(shots.views, shots.points), mean, atol=1e-4)
     # --ensemble=[] adapts --ckpt alone, and names other fits instead of the ones beside it

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import chromium
+from conftest import chromium, few_rows
 from signmnist.bench.loadtest import running_server
 from signmnist.inference.runtime import load_classifier
 from signmnist.model import configs
@@ -77,7 +77,9 @@ def teach_server(reader_photo_model, tmp_path_factory):
     for path in (first, other):
         path.parent.mkdir(parents=True)
         shutil.copy(reader_photo_model, path)
-    with running_server(first, "--teach.steps=30", "--teach.max_taught=3", "--teach.max_queue=1") as url:
+    rows = few_rows(first.parents[2])
+    with running_server(first, "--teach.steps=30", "--teach.max_taught=3", "--teach.max_queue=1",
+                        f"--teach.train_path={rows}", f"--teach.test_path={rows}") as url:  # fmt: skip
         yield url
 
 
