@@ -268,7 +268,7 @@ def outside(seg: Segment, stroke: Stroke, base: int, hold: float) -> list[Segmen
     (the hand forming the letter, or holding it as the stroke ends). Another letter read while the hand still
     has the stroke's shape (until `held`: a J's hand ends turned, which the model may read as another letter)
     is the stroke's too."""
-    span, end = seg.end - seg.start, stroke.end if seg.label == base else max(stroke.end, stroke.held)
+    span, end = seg.end - seg.start, stroke.end if seg.label == base else stroke.held
     parts = []
     for lo, hi in ((seg.start, min(seg.end, stroke.start)), (max(seg.start, end), seg.end)):
         inside = lo > hi or (lo == hi and stroke.start <= lo <= end)

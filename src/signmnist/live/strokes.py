@@ -77,7 +77,7 @@ class Stroke:
     end: float
     distance: float
     path: np.ndarray
-    held: float = -np.inf
+    held: float
 
 
 def resampled(path: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -246,24 +246,19 @@ class Strokes:
         """The last stroke, its `held` now, while the hand still has its shape; else None."""
         return self._tail[0] if self._tail else None
 
-    def _held(self, form: np.ndarray, t: float) -> bool:
-        """Whether this frame's hand (`form`) still has the last stroke's shape: the stroke is then held until
-        `t`; if not, the stroke's hand is over."""
-        if self._tail is None:
-            return False
-        stroke, ref = self._tail
-        if unlike(form, ref) > KEEP:
-            self._tail = None
-            return False
-        self._tail = (replace(stroke, held=t), ref)
-        return True
+    def _held(self, form: np.ndarray, t: float) -> None:
+        """If this frame's hand (`form`) still has the last stroke's shape, the stroke is held until `t`; if
+        not, the stroke's hand is over."""
+        if self._tail is not None:
+            stroke, ref = self._tail
+            self._tail = (replace(stroke, held=t), ref) if same_hand(form, ref) else None
 
     def _follow(self, stroke: Stroke, t: np.ndarray, forms: np.ndarray) -> Stroke:
         """`stroke` held over the episode's frames after it (times (n,), hand forms (n, 21, 2)) that still show
         its hand as its last frame shows it; if all do, its hand is followed in the frames to come."""
         ref = forms[np.flatnonzero(t <= stroke.end)[-1]]
         after = t > stroke.end
-        kept = np.cumprod([unlike(form, ref) <= KEEP for form in forms[after]]).astype(bool)  # (m,) still its hand
+        kept = np.cumprod([same_hand(form, ref) for form in forms[after]]).astype(bool)  # (m,) still its hand
         if kept.any():
             stroke = replace(stroke, held=float(t[after][kept][-1]))
         self._tail = (stroke, ref) if kept.all() else None
@@ -323,6 +318,11 @@ class Strokes:
 def hand_form(xy: np.ndarray, palm: float) -> np.ndarray:
     """The hand's landmarks (21, 2) about the palm's centre, in palm lengths: its shape, wherever it is."""
     return (xy - xy[list(PALM)].mean(0)) / palm
+
+
+def same_hand(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two hand forms (21, 2) show one hand shape, however turned: `unlike` within `KEEP`."""
+    return unlike(a, b) <= KEEP
 
 
 def unlike(a: np.ndarray, b: np.ndarray) -> float:

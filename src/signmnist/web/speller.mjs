@@ -134,7 +134,7 @@ export class Speller {
   outside(seg, stroke, base) {
     const o = this.options,
       span = seg.end - seg.start,
-      end = seg.label === base ? stroke.end : Math.max(stroke.end, stroke.held),
+      end = seg.label === base ? stroke.end : stroke.held,
       parts = [];
     for (const [lo, hi] of [
       [seg.start, Math.min(seg.end, stroke.start)],

@@ -143,15 +143,18 @@ export class Strokes {
     return this.after(speed, t);
   }
 
-  /** Whether this frame's hand form still has the last stroke's shape (the stroke is then held until t). */
+  /** If this frame's hand form still has the last stroke's shape, the stroke is held until t; if not, its
+   * hand is over. */
   held(form, t) {
-    if (!this.tail) return false;
-    if (unlike(form, this.tail.form) > this.c.keep) {
-      this.tail = null;
-      return false;
-    }
-    this.tail = { stroke: { ...this.tail.stroke, held: t }, form: this.tail.form };
-    return true;
+    if (!this.tail) return;
+    this.tail = this.sameHand(form, this.tail.form)
+      ? { stroke: { ...this.tail.stroke, held: t }, form: this.tail.form }
+      : null;
+  }
+
+  /** Two hand forms show one hand shape, however turned (strokes.same_hand). */
+  sameHand(a, b) {
+    return unlike(a, b) <= this.c.keep;
   }
 
   /** The stroke held over the episode's frames after it that still show its hand as its last frame shows it;
@@ -161,7 +164,7 @@ export class Strokes {
       form = ended[ended.length - 1].form;
     let all = true;
     for (const f of frames.filter((f) => f.t > stroke.end)) {
-      if (unlike(f.form, form) > this.c.keep) {
+      if (!this.sameHand(f.form, form)) {
         all = false;
         break;
       }
